@@ -1,0 +1,59 @@
+/**
+ * The only module that reads process.env. Locally and on AWS the same variables are read; locally they
+ * point at DynamoDB Local, fauxqs and the Stripe sandbox, on AWS at the real services. There is no
+ * other difference between the two.
+ */
+export interface RuntimeConfig {
+  readonly region: string;
+  readonly tableName: string;
+  /** Set only locally (DynamoDB Local). */
+  readonly dynamodbEndpoint?: string;
+  /** Set only locally (fauxqs). */
+  readonly sqsEndpoint?: string;
+  readonly usageQueueUrl?: string;
+  readonly stripeEventsQueueUrl?: string;
+  /** Stripe secret key, given directly (local, tests) … */
+  readonly stripeSecretKey?: string;
+  /** … or by Secrets Manager ARN (the deployed stack). */
+  readonly stripeSecretArn?: string;
+  /** Base URL of the local Stripe sandbox, e.g. http://127.0.0.1:12111; unset means api.stripe.com. */
+  readonly stripeApiUrl?: string;
+  /** Webhook signing secrets; several during a rotation (comma-separated). */
+  readonly stripeWebhookSecrets: readonly string[];
+  readonly stripeWebhookSecretArn?: string;
+  /** Local notice sender writes each message as a file here. */
+  readonly notificationsDir?: string;
+  /** SES sender identity (deployed stack). */
+  readonly sesFromAddress?: string;
+  /** Local demo: the clock runs this many times faster than real time. */
+  readonly clockFactor: number;
+}
+
+const optional = (name: string): string | undefined => {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const get = (name: string) => (env === process.env ? optional(name) : env[name] || undefined);
+  const cfg: RuntimeConfig = {
+    region: get('AWS_REGION') ?? 'us-east-1',
+    tableName: get('TABLE_NAME') ?? 'billing',
+    dynamodbEndpoint: get('DYNAMODB_ENDPOINT'),
+    sqsEndpoint: get('SQS_ENDPOINT'),
+    usageQueueUrl: get('USAGE_QUEUE_URL'),
+    stripeEventsQueueUrl: get('STRIPE_EVENTS_QUEUE_URL'),
+    stripeSecretKey: get('STRIPE_SECRET_KEY'),
+    stripeSecretArn: get('STRIPE_SECRET_ARN'),
+    stripeApiUrl: get('STRIPE_API_URL'),
+    stripeWebhookSecrets: (get('STRIPE_WEBHOOK_SECRETS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    stripeWebhookSecretArn: get('STRIPE_WEBHOOK_SECRET_ARN'),
+    notificationsDir: get('NOTIFICATIONS_DIR'),
+    sesFromAddress: get('SES_FROM_ADDRESS'),
+    clockFactor: Number(get('CLOCK_FACTOR') ?? '1'),
+  };
+  return cfg;
+}

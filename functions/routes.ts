@@ -1,0 +1,103 @@
+/**
+ * The one route table. Pure data: CDK builds one Lambda + one API Gateway route per entry, the local
+ * gateway serves the same entries with the same handler modules, and a test proves every entry has an
+ * auth rule and a test. Adding a route means adding a row here and a handler file at `entry`.
+ *
+ * `auth`:
+ *  - `none`: public (health, OpenAPI, plan catalog is still JWT so it is not here);
+ *  - `jwt`: API Gateway JWT authorizer, then the handler enforces `roles` and org scope;
+ *  - `stripe_signature`: no JWT; the handler verifies Stripe's signature on the raw body.
+ *
+ * `roles` lists who may call. Members (owner, billing_admin, developer, viewer) are always confined to
+ * their token's org (another org answers 404); `platform` is a service identity that may act on any org.
+ */
+export const ROLES = ['platform', 'owner', 'billing_admin', 'developer', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const MEMBER_ROLES: readonly Role[] = ['owner', 'billing_admin', 'developer', 'viewer'];
+export const BILLING_ADMINS: readonly Role[] = ['owner', 'billing_admin'];
+export const ANY_ROLE: readonly Role[] = ROLES;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RouteAuth = 'none' | 'jwt' | 'stripe_signature';
+
+export interface RouteDefinition {
+  /** Stable id: names the Lambda, the log field `route` and the handler lookup. camelCase. */
+  readonly id: string;
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `{name}` is a path parameter. */
+  readonly path: string;
+  readonly auth: RouteAuth;
+  readonly roles: readonly Role[];
+  /** The handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  /** One line for the OpenAPI document. */
+  readonly summary: string;
+  /** Extra resources the handler needs beyond the table (CDK grants exactly these). */
+  readonly needs?: readonly ('usage_queue' | 'stripe_events_queue' | 'stripe_secret' | 'webhook_secret' | 'email')[];
+}
+
+const http = (file: string) => `functions/handlers/http/${file}.ts`;
+
+export const ROUTES: readonly RouteDefinition[] = [
+  {
+    id: 'getHealth',
+    method: 'GET',
+    path: '/v1/health',
+    auth: 'none',
+    roles: [],
+    entry: http('get-health'),
+    summary: 'Liveness and table reachability',
+  },
+  {
+    id: 'getOpenApi',
+    method: 'GET',
+    path: '/v1/openapi.json',
+    auth: 'none',
+    roles: [],
+    entry: http('get-openapi'),
+    summary: 'This OpenAPI document',
+  },
+  {
+    id: 'provisionOrg',
+    method: 'PUT',
+    path: '/v1/orgs/{org}',
+    auth: 'jwt',
+    roles: ['platform'],
+    entry: http('provision-org'),
+    summary: 'Provision or update an organization (name, default currency)',
+  },
+  {
+    id: 'listPlans',
+    method: 'GET',
+    path: '/v1/plans',
+    auth: 'jwt',
+    roles: ANY_ROLE,
+    entry: http('list-plans'),
+    summary: 'The plan catalog with prices per currency',
+  },
+  {
+    id: 'getBillingStatus',
+    method: 'GET',
+    path: '/v1/orgs/{org}/billing-status',
+    auth: 'jwt',
+    roles: MEMBER_ROLES,
+    entry: http('get-billing-status'),
+    summary: 'Dunning state, freeze reasons and disputes',
+  },
+  {
+    id: 'listAudit',
+    method: 'GET',
+    path: '/v1/orgs/{org}/audit',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('list-audit'),
+    summary: 'The audit trail of billing changes, newest first',
+  },
+];
+
+export function findRoute(id: string): RouteDefinition {
+  const route = ROUTES.find((r) => r.id === id);
+  if (!route) throw new Error(`unknown route id ${id}`);
+  return route;
+}

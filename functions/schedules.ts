@@ -1,0 +1,27 @@
+/**
+ * EventBridge schedules as pure data: CDK creates one rule per entry, the local runtime runs the same
+ * handler on an interval (optionally sped up for demos).
+ */
+export interface ScheduleDefinition {
+  readonly id: string;
+  /** EventBridge rate expression minutes; the local scheduler uses the same period. */
+  readonly everyMinutes: number;
+  /** The scheduled handler module (exports `handler`). */
+  readonly entry: string;
+  readonly description: string;
+}
+
+export const SCHEDULES: readonly ScheduleDefinition[] = [
+  {
+    id: 'advanceDunning',
+    everyMinutes: 60,
+    entry: 'functions/handlers/schedule/advance-dunning.ts',
+    description: 'Moves orgs through past_due → grace → suspended → canceled when their deadlines pass',
+  },
+  {
+    id: 'rollupPeriods',
+    everyMinutes: 15,
+    entry: 'functions/handlers/schedule/rollup-periods.ts',
+    description: 'Closes billing periods that have ended and applies changes scheduled for the boundary',
+  },
+];

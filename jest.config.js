@@ -1,0 +1,25 @@
+// Three projects so `npm test` can run them as separate steps and CI output says which failed.
+// ts-jest transpiles only (isolatedModules): type-checking is `npm run typecheck`, once, with tsc.
+// @middy and jose ship ES modules only, so they are transformed to CommonJS with the rest.
+const common = {
+  transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
+  testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/setup-env.js'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/integration/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.mjs',
+      testTimeout: 30000,
+    },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], testTimeout: 120000 },
+  ],
+};
