@@ -14,8 +14,12 @@ export interface QueueDefinition {
   readonly maxBatchingWindowSeconds: number;
   /** DLQ retention: the maximum, so a poisoned message can be inspected and redriven for two weeks. */
   readonly dlqRetentionDays: number;
-  /** The SQS-triggered handler module (exports `handler`). */
-  readonly consumerEntry: string;
+  /**
+   * The SQS-triggered handler module (exports `handler`). Unset until the consumer exists: then CDK
+   * attaches no event source and the local runtime does not poll, so messages wait in the queue
+   * rather than being received by nothing.
+   */
+  readonly consumerEntry?: string;
 }
 
 export const QUEUES: readonly QueueDefinition[] = [
@@ -28,7 +32,6 @@ export const QUEUES: readonly QueueDefinition[] = [
     batchSize: 100,
     maxBatchingWindowSeconds: 1,
     dlqRetentionDays: 14,
-    consumerEntry: 'functions/handlers/queue/consume-usage.ts',
   },
   {
     id: 'stripeEvents',
@@ -38,7 +41,6 @@ export const QUEUES: readonly QueueDefinition[] = [
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     dlqRetentionDays: 14,
-    consumerEntry: 'functions/handlers/queue/reconcile-stripe-events.ts',
   },
 ];
 

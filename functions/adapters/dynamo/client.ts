@@ -1,0 +1,37 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RuntimeConfig } from '../../config';
+
+/**
+ * One document client per cold start. Locally the endpoint points at DynamoDB Local; on AWS it is unset.
+ * `removeUndefinedValues` lets optional fields be omitted instead of failing the marshaller.
+ */
+export function createDocumentClient(
+  config: Pick<RuntimeConfig, 'region' | 'dynamodbEndpoint'>,
+): DynamoDBDocumentClient {
+  const base = new DynamoDBClient({
+    region: config.region,
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    maxAttempts: 5,
+  });
+  return DynamoDBDocumentClient.from(base, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+/** Condition failures carry CancellationReasons on transactions; these helpers read them without `any`. */
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+export interface CancellationReason {
+  Code?: string;
+  Message?: string;
+  Item?: Record<string, unknown>;
+}
+
+export function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons;
+  return reasons ?? [];
+}

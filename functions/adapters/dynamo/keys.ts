@@ -1,0 +1,41 @@
+/**
+ * Every DynamoDB key string is built here and nowhere else. Each key lists the access pattern it serves.
+ *
+ * ⚠ Changing any format below is a DATA MIGRATION: items already written keep the old key and become
+ * invisible to the new code. Add a new key and migrate; never edit one in place.
+ *
+ * Partitions are per org (`ORG#<org>`) for the org's small, hot-read records; high-volume or
+ * append-only records (audit, idempotency, dedup markers, aggregates) get partitions of their own so
+ * one org's traffic spreads over partitions and its core items stay cheap to read.
+ */
+export interface TableKey {
+  PK: string;
+  SK: string;
+}
+
+export const keys = {
+  /** Get org profile by id. */
+  org: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'PROFILE' }),
+
+  /**
+   * Get the org's billing status (dunning state, freeze reasons). Purchases ConditionCheck this item
+   * inside their transaction, so it must exist from provisioning on.
+   */
+  billingStatus: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BILLING_STATUS' }),
+
+  /** List the org's audit trail newest first: Query PK, ScanIndexForward=false. Ids are ULIDs. */
+  auditPartition: (orgId: string): string => `AUDIT#${orgId}`,
+  audit: (orgId: string, auditId: string): TableKey => ({ PK: `AUDIT#${orgId}`, SK: `AUDIT#${auditId}` }),
+
+  /**
+   * Get an idempotency record by (tenant scope, route, client key). The scope is the token's org (or the
+   * platform caller's subject), so two tenants' keys can never collide.
+   */
+  idempotency: (scope: string, routeId: string, idempotencyKey: string): TableKey => ({
+    PK: `IDEMPOTENCY#${scope}#${routeId}#${idempotencyKey}`,
+    SK: 'IDEMPOTENCY',
+  }),
+} as const;
+
+/** Schema versions of the items this adapter writes (`v` attribute), bumped with any shape change. */
+export const ITEM_SCHEMA_VERSION = 1;

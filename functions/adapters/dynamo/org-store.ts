@@ -1,0 +1,77 @@
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { OrgStore } from '../../app/ports';
+import type { AuditEntry } from '../../domain/audit';
+import type { BillingStatus } from '../../domain/billing-status';
+import { conflict } from '../../domain/errors';
+import type { Org } from '../../domain/org';
+import { cancellationReasons } from './client';
+import { auditPut, item, type StoredItem } from './items';
+import { keys } from './keys';
+
+export class DynamoOrgStore implements OrgStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(orgId: string): Promise<Org | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.org(orgId) }));
+    return (out.Item as StoredItem<Org> | undefined)?.data;
+  }
+
+  async create(org: Org, status: BillingStatus, audit: AuditEntry): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: item('org', keys.org(org.id), org, { version: org.version }),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: item('billing_status', keys.billingStatus(org.id), status, { version: status.version }),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            auditPut(this.tableName, audit),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancellationReasons(error)?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        throw conflict('org_exists', `organization ${org.id} already exists`);
+      }
+      throw error;
+    }
+  }
+
+  async update(org: Org, expectedVersion: number, audit: AuditEntry): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: item('org', keys.org(org.id), org, { version: org.version }),
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              },
+            },
+            auditPut(this.tableName, audit),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancellationReasons(error)?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        throw conflict('conflict', `organization ${org.id} was changed concurrently; retry`);
+      }
+      throw error;
+    }
+  }
+}

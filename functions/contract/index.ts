@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import { CORE_CONTRACT } from './core';
+
+/**
+ * The HTTP contract per route id: zod schemas for path params, query, body and responses. Handlers
+ * decode with these, and the OpenAPI document is generated from them, so the two cannot drift.
+ * Each capability adds its own `<capability>.ts` and spreads it here.
+ */
+export interface RouteContract {
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  /** By status code. Error responses are the shared problem body. */
+  readonly responses: Readonly<Record<number, z.ZodType>>;
+  /** Extra content types the route can answer with (e.g. text/csv). */
+  readonly alsoProduces?: readonly string[];
+}
+
+export const CONTRACT = {
+  ...CORE_CONTRACT,
+} as const satisfies Record<string, RouteContract>;
+
+export type RouteId = keyof typeof CONTRACT;

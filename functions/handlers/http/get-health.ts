@@ -1,0 +1,15 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { deps } from '../../composition';
+import { dependencyUnavailable } from '../../domain/errors';
+import { httpHandler, ok } from './http-handler';
+
+/** Healthy means the table answers: a point read of a key that never exists costs 0.5 RCU. */
+export const handler = httpHandler('getHealth', async () => {
+  const { db, config, clock } = deps();
+  try {
+    await db.send(new GetCommand({ TableName: config.tableName, Key: { PK: 'HEALTH', SK: 'HEALTH' } }));
+  } catch (error) {
+    throw dependencyUnavailable('table_unavailable', 'the billing store is not reachable', error);
+  }
+  return ok({ status: 'ok', time: clock.now().toISOString() });
+});

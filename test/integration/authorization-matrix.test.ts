@@ -1,0 +1,90 @@
+import { MEMBER_ROLES, ROUTES, type Role } from '../../functions/routes';
+import { startTestApi, type TestApi, type TestOrg } from './support/api';
+
+/**
+ * Every JWT route of the route table × every role × own org / another org. New routes join this
+ * matrix by existing: nothing here names a route. Authorization runs before any decoding, so a body
+ * of `{}` is enough to tell 403/404 apart from everything else.
+ */
+let api: TestApi;
+let mine: TestOrg;
+let theirs: TestOrg;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  [mine, theirs] = await Promise.all([api.newOrg(), api.newOrg()]);
+});
+afterAll(() => api.close());
+
+const jwtRoutes = ROUTES.filter((r) => r.auth === 'jwt');
+const routeKey = (r: (typeof ROUTES)[number]) => `${r.method} ${r.path}`;
+
+function paramsFor(path: string, org: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [, name] of path.matchAll(/\{(\w+)\}/g)) params[name!] = name === 'org' ? org : 'does_not_exist';
+  return params;
+}
+
+async function call(route: (typeof ROUTES)[number], token: string | undefined, org: string) {
+  return api.request(routeKey(route), {
+    token,
+    params: paramsFor(route.path, org),
+    ...(route.method === 'GET' ? {} : { body: {} }),
+  });
+}
+
+describe('authorization matrix', () => {
+  it.each(jwtRoutes.map((r) => [routeKey(r), r] as const))(
+    '%s answers 401 without a valid token',
+    async (_k, route) => {
+      expect((await call(route, undefined, mine.id)).status).toBe(401);
+      expect((await call(route, 'not-a-jwt', mine.id)).status).toBe(401);
+    },
+  );
+
+  it.each(jwtRoutes.map((r) => [routeKey(r), r] as const))(
+    '%s enforces its roles on the own org',
+    async (_k, route) => {
+      for (const role of MEMBER_ROLES) {
+        const res = await call(route, mine.tokens[role as Exclude<Role, 'platform'>], mine.id);
+        if (route.roles.includes(role)) {
+          expect([401, 403]).not.toContain(res.status);
+          if (res.status === 404) expect(res.body.error.code).not.toBe('org_not_found');
+        } else {
+          expect({ role, status: res.status }).toEqual({ role, status: 403 });
+          expect(res.body.error.code).toBe('forbidden');
+        }
+      }
+    },
+  );
+
+  it.each(jwtRoutes.filter((r) => r.path.includes('{org}')).map((r) => [routeKey(r), r] as const))(
+    "%s answers 404 for another org's data, whatever the member's role",
+    async (_k, route) => {
+      for (const role of MEMBER_ROLES) {
+        const res = await call(route, mine.tokens[role as Exclude<Role, 'platform'>], theirs.id);
+        expect({ role, status: res.status, code: res.body?.error?.code }).toEqual({
+          role,
+          status: 404,
+          code: 'org_not_found',
+        });
+      }
+    },
+  );
+
+  it.each(jwtRoutes.map((r) => [routeKey(r), r] as const))(
+    '%s admits the platform identity only if listed',
+    async (_k, route) => {
+      const res = await call(route, mine.platform, mine.id);
+      if (route.roles.includes('platform')) expect(res.status).not.toBe(403);
+      else expect(res.status).toBe(403);
+    },
+  );
+
+  it('answers 403 for a token whose role is not a billing role', async () => {
+    const token = await api.token({ sub: 'x', org_id: mine.id, role: 'superuser' as Role });
+    const res = await api.request('GET /v1/orgs/{org}/billing-status', { token, params: { org: mine.id } });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('unknown_role');
+  });
+});
