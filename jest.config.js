@@ -1,3 +1,6 @@
+// Workers inherit the parent's environment: silence the AWS SDK's Node 20 notice once, here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 // Three projects so `npm test` can run them as separate steps and CI output says which failed.
 // ts-jest transpiles only (isolatedModules): type-checking is `npm run typecheck`, once, with tsc.
 // @middy and jose ship ES modules only, so they are transformed to CommonJS with the rest.

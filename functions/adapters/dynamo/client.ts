@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RuntimeConfig } from '../../config';
 
 /**
@@ -34,4 +35,13 @@ export function cancellationReasons(error: unknown): CancellationReason[] | unde
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
   const reasons = (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons;
   return reasons ?? [];
+}
+
+/**
+ * The item a failed condition returned (ReturnValuesOnConditionCheckFailure: ALL_OLD). The document
+ * client does not unmarshall items carried by exceptions, so they arrive as raw AttributeValues.
+ */
+export function conditionFailureItem<T>(error: unknown): T | undefined {
+  const raw = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+  return raw ? (unmarshall(raw) as T) : undefined;
 }

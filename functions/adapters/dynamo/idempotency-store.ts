@@ -1,6 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError, conflict } from '../../domain/errors';
-import { isConditionalCheckFailed } from './client';
+import { conditionFailureItem, isConditionalCheckFailed } from './client';
 import { ITEM_SCHEMA_VERSION, keys } from './keys';
 
 /** A response as it was sent, replayed byte-for-byte in meaning for the same key and body. */
@@ -63,7 +63,7 @@ export class DynamoIdempotencyStore {
       return { state: 'started' };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const existing = (error as { Item?: IdempotencyItem }).Item;
+      const existing = conditionFailureItem<IdempotencyItem>(error);
       if (!existing) throw error;
       if (existing.requestHash !== requestHash) {
         throw new AppError(
