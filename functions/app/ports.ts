@@ -1,6 +1,8 @@
 import type { Actor, AuditEntry } from '../domain/audit';
 import type { BillingStatus } from '../domain/billing-status';
+import type { BillingModel } from '../domain/catalog/plans';
 import type { Clock } from '../domain/clock';
+import type { Currency } from '../domain/money';
 import type { Org } from '../domain/org';
 
 /**
@@ -51,4 +53,46 @@ export interface CoreDeps {
   readonly orgs: OrgStore;
   readonly billingStatus: BillingStatusReader;
   readonly audit: AuditLog;
+}
+
+/**
+ * The commercial terms in force for an org at an instant: what usage is rated under. Implemented by
+ * the subscriptions capability; an org without a subscription is on the free tier in its default
+ * currency.
+ */
+export interface ActiveTerms {
+  readonly orgId: string;
+  readonly planId: string;
+  readonly planVersion: number;
+  readonly billingModel: BillingModel;
+  readonly currency: Currency;
+  /** Set when an enterprise contract's negotiated rates apply. */
+  readonly contractId?: string;
+}
+
+export interface TermsReader {
+  termsAt(orgId: string, at: Date): Promise<ActiveTerms | undefined>;
+}
+
+/** Kinds of notice billing contacts can subscribe to. */
+export const NOTICE_KINDS = ['invoice', 'payment_failed', 'budget', 'dunning', 'dispute', 'contract'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+/**
+ * The notice outbox: one record per notice, deduplicated by `cause` (e.g. `budget:<id>:<period>:80`),
+ * so a retried job or redelivered batch never sends twice. Delivery to each contact subscribed to
+ * `kind` happens from the outbox through a sender port (SES on AWS, files under .data/ locally).
+ */
+export interface NoticeRequest {
+  readonly orgId: string;
+  readonly kind: NoticeKind;
+  readonly cause: string;
+  readonly subject: string;
+  readonly body: string;
+  readonly data?: Record<string, unknown>;
+}
+
+export interface NoticeOutbox {
+  /** Records the notice once per (org, cause); returns false when it was already recorded. */
+  enqueue(notice: NoticeRequest): Promise<boolean>;
 }
