@@ -23,6 +23,16 @@ export const keys = {
    */
   billingStatus: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BILLING_STATUS' }),
 
+  /**
+   * The org's payment methods (a mirror of Stripe's, kept by the reconciler): Query PK with
+   * begins_with(SK, 'PAYMENT_METHOD#'); get one by id. `data.isDefault` marks the default.
+   */
+  paymentMethodPrefix: 'PAYMENT_METHOD#',
+  paymentMethod: (orgId: string, paymentMethodId: string): TableKey => ({
+    PK: `ORG#${orgId}`,
+    SK: `PAYMENT_METHOD#${paymentMethodId}`,
+  }),
+
   /** List the org's audit trail newest first: Query PK, ScanIndexForward=false. Ids are ULIDs. */
   auditPartition: (orgId: string): string => `AUDIT#${orgId}`,
   audit: (orgId: string, auditId: string): TableKey => ({ PK: `AUDIT#${orgId}`, SK: `AUDIT#${auditId}` }),
