@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { CATALOG, findPlanVersion, type MeterPrice } from '../../functions/domain/catalog/plans';
+import { allocate, applyTiers, rate, ratingSheetFor } from '../../functions/domain/rating';
+
+const pro = findPlanVersion('pro', 1, CATALOG)!;
+const team = findPlanVersion('team', 1, CATALOG)!;
+const free = findPlanVersion('free', 1, CATALOG)!;
+
+describe('rate', () => {
+  it('prices sub-cent token usage exactly with one rounding per line', () => {
+    const sheet = ratingSheetFor(pro, 'metered', 'USD');
+    const rating = rate(sheet, [
+      { meter: 'llm_input_tokens', model: 'claude-sonnet-4', quantity: 1_234_567 }, // × 0.0003 = 370.3701
+      { meter: 'llm_output_tokens', model: 'claude-sonnet-4', quantity: 3_333 }, // × 0.0015 = 4.9995
+      { meter: 'llm_cached_input_tokens', model: 'claude-haiku-4', quantity: 62_500 }, // × 0.000008 = 0.5
+    ]);
+    const byMeter = Object.fromEntries(rating.lines.map((l) => [`${l.meter}/${l.model}`, l]));
+    expect(byMeter['llm_input_tokens/claude-sonnet-4']).toMatchObject({
+      preciseAmountMinor: '370.3701',
+      amountMinor: 370,
+    });
+    expect(byMeter['llm_output_tokens/claude-sonnet-4']).toMatchObject({
+      preciseAmountMinor: '4.9995',
+      amountMinor: 5,
+    });
+    // exactly half a cent rounds away from zero
+    expect(byMeter['llm_cached_input_tokens/claude-haiku-4']).toMatchObject({
+      preciseAmountMinor: '0.5',
+      amountMinor: 1,
+    });
+    expect(rating.totalMinor).toBe(376);
+  });
+
+  it('rounds per line, not per unit and not on the total', () => {
+    // 3 lines of 0.4 minor each: per-line rounding gives 0 + 0 + 0 = 0 (not round(1.2) = 1).
+    const prices: MeterPrice[] = [
+      { meter: 'llm_input_tokens', model: 'a', unitAmountDecimal: '0.0004' },
+      { meter: 'llm_input_tokens', model: 'b', unitAmountDecimal: '0.0004' },
+      { meter: 'llm_input_tokens', model: 'c', unitAmountDecimal: '0.0004' },
+    ];
+    const rating = rate({ currency: 'USD', prices, included: {} }, [
+      { meter: 'llm_input_tokens', model: 'a', quantity: 1000 },
+      { meter: 'llm_input_tokens', model: 'b', quantity: 1000 },
+      { meter: 'llm_input_tokens', model: 'c', quantity: 1000 },
+    ]);
+    expect(rating.lines.map((l) => l.amountMinor)).toEqual([0, 0, 0]);
+    expect(rating.totalMinor).toBe(0);
+  });
+
+  it('applies graduated tiers over the billable units of the period', () => {
+    const sheet = ratingSheetFor(pro, 'metered', 'USD'); // tools: 0.08 up to 100,000, then 0.04
+    const rating = rate(sheet, [{ meter: 'tool_invocations', quantity: 150_001 }]);
+    const line = rating.lines[0]!;
+    expect(line.tiers).toEqual([
+      { upTo: 100_000, unitAmountDecimal: '0.08', quantity: 100_000 },
+      { upTo: null, unitAmountDecimal: '0.04', quantity: 50_001 },
+    ]);
+    expect(line.preciseAmountMinor).toBe('10000.04'); // 8000 + 2000.04
+    expect(line.amountMinor).toBe(10_000);
+  });
+
+  it('consumes included usage first, most expensive units first, and reports what is left', () => {
+    const sheet = ratingSheetFor(team, 'metered', 'USD'); // 20M tokens, 50k tools, 5k runs included
+    const rating = rate(sheet, [
+      { meter: 'llm_input_tokens', model: 'claude-haiku-4', quantity: 15_000_000 }, // 0.00008
+      { meter: 'llm_output_tokens', model: 'claude-opus-4', quantity: 10_000_000 }, // 0.0075: covered first
+      { meter: 'tool_invocations', quantity: 40_000 },
+      { meter: 'agent_runs', quantity: 5_001 },
+    ]);
+    const line = (m: string) => rating.lines.find((l) => l.meter === m)!;
+    expect(line('llm_output_tokens')).toMatchObject({
+      includedQuantity: 10_000_000,
+      billableQuantity: 0,
+      amountMinor: 0,
+    });
+    // 10M of the pool left for haiku input: 5M billable × 0.00008 = 400 cents
+    expect(line('llm_input_tokens')).toMatchObject({
+      includedQuantity: 10_000_000,
+      billableQuantity: 5_000_000,
+      amountMinor: 400,
+    });
+    expect(line('tool_invocations')).toMatchObject({ billableQuantity: 0, amountMinor: 0 });
+    expect(line('agent_runs')).toMatchObject({ billableQuantity: 1, amountMinor: 2 });
+    expect(rating.includedRemaining).toEqual({ llm_tokens: 0, tool_invocations: 10_000, agent_runs: 0 });
+    expect(rating.totalMinor).toBe(402);
+  });
+
+  it('charges nothing on the free plan and counts usage it has no price for', () => {
+    const rating = rate(ratingSheetFor(free, 'free', 'EUR'), [{ meter: 'agent_runs', quantity: 30 }]);
+    expect(rating.totalMinor).toBe(0);
+    expect(rating.lines[0]).toMatchObject({ priced: false, quantity: 30, includedQuantity: 30 });
+    expect(rating.includedRemaining.agent_runs).toBe(70);
+    const unknownModel = rate(ratingSheetFor(pro, 'metered', 'USD'), [
+      { meter: 'llm_input_tokens', model: 'some-new-model', quantity: 10 },
+    ]);
+    expect(unknownModel.lines[0]).toMatchObject({ priced: false, amountMinor: 0 });
+  });
+
+  it('makes the total exactly the sum of the lines, for any quantities', () => {
+    const sheet = ratingSheetFor(pro, 'metered', 'GBP');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...sheet.prices), fc.nat(50_000_000)), { maxLength: 20 }), (qs) => {
+        const rating = rate(
+          sheet,
+          qs.map(([p, quantity]) => ({ meter: p.meter, model: p.model, quantity })),
+        );
+        expect(rating.totalMinor).toBe(rating.lines.reduce((s, l) => s + l.amountMinor, 0));
+        for (const l of rating.lines)
+          expect(Math.abs(Number(l.preciseAmountMinor) - l.amountMinor)).toBeLessThanOrEqual(0.5);
+      }),
+    );
+  });
+});
+
+describe('applyTiers', () => {
+  it('refuses tiers without an open last tier when units overflow them', () => {
+    expect(() => applyTiers([{ upTo: 10, unitAmountDecimal: '1' }], 11)).toThrow(/open tier/);
+  });
+});
+
+describe('allocate', () => {
+  it('splits an amount in proportion to weights, summing exactly', () => {
+    expect(allocate(100, [1, 1, 1])).toEqual([34, 33, 33]);
+    expect(allocate(7, [0, 0])).toEqual([0, 0]);
+    fc.assert(
+      fc.property(
+        fc.nat(10_000_000),
+        fc.array(fc.nat(1_000_000), { minLength: 1, maxLength: 30 }),
+        (amount, weights) => {
+          const parts = allocate(amount, weights);
+          const total = weights.reduce((s, w) => s + w, 0);
+          if (total === 0) return;
+          expect(parts.reduce((s, p) => s + p, 0)).toBe(amount);
+          parts.forEach((p, i) => {
+            expect(Math.abs(p - (amount * weights[i]!) / total)).toBeLessThan(1);
+          });
+        },
+      ),
+    );
+  });
+});
