@@ -1,10 +1,18 @@
 import { DynamoAuditLog } from './adapters/dynamo/audit-log';
 import { DynamoBillingStatusStore } from './adapters/dynamo/billing-status-store';
 import { createDocumentClient } from './adapters/dynamo/client';
+import { DynamoDisputeStore } from './adapters/dynamo/dispute-store';
 import { DynamoIdempotencyStore } from './adapters/dynamo/idempotency-store';
 import { DynamoOrgStore } from './adapters/dynamo/org-store';
+import { DynamoPaymentMethodStore } from './adapters/dynamo/payment-method-store';
+import { DynamoStripeCustomerStore } from './adapters/dynamo/stripe-customer-store';
+import { DynamoStripeEventInbox } from './adapters/dynamo/stripe-event-inbox';
+import { createSqsClient } from './adapters/sqs/client';
+import { SqsStripeEventQueue } from './adapters/sqs/stripe-event-queue';
+import { stripeClientProvider } from './adapters/stripe/client';
+import { StripePaymentGateway } from './adapters/stripe/stripe-gateway';
 import { ulidGenerator } from './adapters/system/ids';
-import type { CoreDeps } from './app/ports';
+import type { CoreDeps, PaidSubscriptionReader, PaymentGateway } from './app/ports';
 import { loadConfig, type RuntimeConfig } from './config';
 import { acceleratedClock, type Clock, systemClock } from './domain/clock';
 
@@ -17,11 +25,29 @@ export interface Deps extends CoreDeps {
   readonly config: RuntimeConfig;
   readonly db: ReturnType<typeof createDocumentClient>;
   readonly idempotency: DynamoIdempotencyStore;
+  readonly sqs: ReturnType<typeof createSqsClient>;
+  // Payments (Stripe): gateway, customer links, payment-method mirror, disputes, webhook inbox + queue.
+  readonly paymentGateway: PaymentGateway;
+  readonly stripeCustomers: DynamoStripeCustomerStore;
+  readonly paymentMethods: DynamoPaymentMethodStore;
+  readonly paymentMethodMirror: DynamoPaymentMethodStore;
+  readonly disputes: DynamoDisputeStore;
+  readonly inbox: DynamoStripeEventInbox;
+  readonly stripeEventQueue: SqsStripeEventQueue;
+  readonly paidSubscriptions: PaidSubscriptionReader;
 }
+
+/**
+ * Until the subscriptions capability wires its store here, no org has a paid subscription, so the
+ * last-payment-method rule never blocks. Replace with the subscription store's implementation.
+ */
+const noPaidSubscriptionsYet: PaidSubscriptionReader = { hasActivePaidSelfServe: async () => false };
 
 export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock): Deps {
   const db = createDocumentClient(config);
   const table = config.tableName;
+  const sqs = createSqsClient(config);
+  const paymentMethods = new DynamoPaymentMethodStore(db, table);
   return {
     config,
     db,
@@ -31,6 +57,15 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock): 
     billingStatus: new DynamoBillingStatusStore(db, table),
     audit: new DynamoAuditLog(db, table),
     idempotency: new DynamoIdempotencyStore(db, table),
+    sqs,
+    paymentGateway: new StripePaymentGateway(stripeClientProvider(config)),
+    stripeCustomers: new DynamoStripeCustomerStore(db, table),
+    paymentMethods,
+    paymentMethodMirror: paymentMethods,
+    disputes: new DynamoDisputeStore(db, table),
+    inbox: new DynamoStripeEventInbox(db, table),
+    stripeEventQueue: new SqsStripeEventQueue(sqs, config.stripeEventsQueueUrl),
+    paidSubscriptions: noPaidSubscriptionsYet,
   };
 }
 

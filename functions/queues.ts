@@ -41,6 +41,7 @@ export const QUEUES: readonly QueueDefinition[] = [
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     dlqRetentionDays: 14,
+    consumerEntry: 'functions/handlers/queue/reconcile-stripe-events.ts',
   },
 ];
 

@@ -4,6 +4,8 @@ import type { BillingModel } from '../domain/catalog/plans';
 import type { Clock } from '../domain/clock';
 import type { Currency } from '../domain/money';
 import type { Org } from '../domain/org';
+import type { PaymentMethodMirror } from '../domain/payment-method';
+import type { GatewayCustomer, GatewayDispute, GatewayPaymentMethod } from '../domain/payments';
 
 /**
  * The ports use cases declare. Adapters (adapters/dynamo, adapters/stripe, …) implement them and
@@ -95,4 +97,48 @@ export interface NoticeRequest {
 export interface NoticeOutbox {
   /** Records the notice once per (org, cause); returns false when it was already recorded. */
   enqueue(notice: NoticeRequest): Promise<boolean>;
+}
+
+/**
+ * The payment gateway (Stripe, through the one adapter in adapters/stripe). Every write takes an
+ * idempotency key derived from the domain operation, so a retried request or Lambda never does the
+ * thing twice at Stripe. Errors: card declines → business_rule, outages → dependency_unavailable.
+ */
+export interface PaymentGateway {
+  /** Creates the org's customer (`metadata.org_id`); the key `customer:<org>` makes it happen once. */
+  createCustomer(input: { orgId: string; name: string }): Promise<string>;
+  retrieveCustomer(customerId: string): Promise<GatewayCustomer | undefined>;
+  /** An off-session SetupIntent on the customer; the front end confirms its client secret. */
+  createSetupIntent(input: {
+    customerId: string;
+    orgId: string;
+    idempotencyKey: string;
+  }): Promise<{ id: string; clientSecret: string }>;
+  /** Card payment methods attached to the customer. */
+  listPaymentMethods(customerId: string): Promise<GatewayPaymentMethod[]>;
+  retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | undefined>;
+  detachPaymentMethod(paymentMethodId: string, idempotencyKey: string): Promise<void>;
+  /** Sets `invoice_settings.default_payment_method` on the customer. */
+  setDefaultPaymentMethod(customerId: string, paymentMethodId: string, idempotencyKey: string): Promise<void>;
+  /** The dispute with its charge's customer. */
+  retrieveDispute(disputeId: string): Promise<GatewayDispute | undefined>;
+}
+
+/** Org ↔ Stripe customer (GSI1 lookup by customer id). */
+export interface StripeCustomerStore {
+  customerOf(orgId: string): Promise<string | undefined>;
+  orgOf(customerId: string): Promise<string | undefined>;
+  /** Records the mapping once; returns the customer id on record (the first writer's, if raced). */
+  link(orgId: string, customerId: string): Promise<string>;
+}
+
+/** The payment-method mirror, as the routes read it. */
+export interface PaymentMethodReader {
+  list(orgId: string): Promise<PaymentMethodMirror[]>;
+}
+
+/** What the last-method rule needs to know from the subscriptions capability. */
+export interface PaidSubscriptionReader {
+  /** True while the org has an active, paid, self-serve subscription (which needs a way to pay). */
+  hasActivePaidSelfServe(orgId: string): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CORE_CONTRACT } from './core';
+import { PAYMENTS_CONTRACT } from './payments';
 
 /**
  * The HTTP contract per route id: zod schemas for path params, query, body and responses. Handlers
@@ -18,6 +19,7 @@ export interface RouteContract {
 
 export const CONTRACT = {
   ...CORE_CONTRACT,
+  ...PAYMENTS_CONTRACT,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteId = keyof typeof CONTRACT;

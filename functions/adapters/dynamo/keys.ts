@@ -33,6 +33,22 @@ export const keys = {
     SK: `PAYMENT_METHOD#${paymentMethodId}`,
   }),
 
+  /**
+   * The org's Stripe customer (get by org), also holding the payment-method mirror's sync watermark.
+   * GSI1 finds the org from a customer id (webhook events name customers, not orgs).
+   */
+  stripeCustomer: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'STRIPE_CUSTOMER' }),
+  stripeCustomerLookup: (customerId: string) => ({ GSI1PK: `STRIPE_CUSTOMER#${customerId}`, GSI1SK: 'ORG' }),
+
+  /** One dispute of the org (get by id): Stripe's latest view, kept after it closes. */
+  dispute: (orgId: string, disputeId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `DISPUTE#${disputeId}` }),
+
+  /**
+   * The Stripe event inbox: get by event id. Stripe event ids are unique per account, so no org in the
+   * key (the webhook does not know the org yet). Items expire (TTL) well after Stripe stops retrying.
+   */
+  stripeEvent: (eventId: string): TableKey => ({ PK: `STRIPE_EVENT#${eventId}`, SK: 'INBOX' }),
+
   /** List the org's audit trail newest first: Query PK, ScanIndexForward=false. Ids are ULIDs. */
   auditPartition: (orgId: string): string => `AUDIT#${orgId}`,
   audit: (orgId: string, auditId: string): TableKey => ({ PK: `AUDIT#${orgId}`, SK: `AUDIT#${auditId}` }),

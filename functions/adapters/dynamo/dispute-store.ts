@@ -1,0 +1,89 @@
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { InboxOutcome } from '../../app/stripe-events';
+import type { AuditEntry } from '../../domain/audit';
+import type { BillingStatus } from '../../domain/billing-status';
+import type { DisputeRecord } from '../../domain/payments';
+import { cancellationReasons } from './client';
+import { auditPut, item, type StoredItem } from './items';
+import { keys } from './keys';
+import { finishUpdate } from './stripe-event-inbox';
+
+export type DisputeWriteResult = 'applied' | 'conflict' | 'already_handled';
+
+export interface DisputeWrite {
+  readonly record: DisputeRecord;
+  /** The record's `observedAt` as read before planning; undefined when there was no record. */
+  readonly expectedObservedAt: string | undefined;
+  /** The billing status to write (freeze reasons, dispute list), if it changes, and the version read. */
+  readonly billingStatus?: { readonly next: BillingStatus; readonly expectedVersion: number };
+  readonly audits: readonly AuditEntry[];
+  readonly inbox?: { eventId: string; outcome: InboxOutcome; now: Date };
+}
+
+/**
+ * Disputes: one record per dispute under the org, Stripe's latest view. The record, the billing status
+ * (freeze reason `dispute:<id>` and the dispute list), the audit entries and the inbox record commit in
+ * ONE transaction: a dispute can never be recorded open without freezing, or closed without unfreezing.
+ * The billing status write is conditional on its version, like every freeze-gate transition.
+ */
+export class DynamoDisputeStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(orgId: string, disputeId: string): Promise<DisputeRecord | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.dispute(orgId, disputeId), ConsistentRead: true }),
+    );
+    return (out.Item as StoredItem<DisputeRecord> | undefined)?.data;
+  }
+
+  async apply(write: DisputeWrite): Promise<DisputeWriteResult> {
+    const { record } = write;
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...item('dispute', keys.dispute(record.orgId, record.id), record), observedAt: record.observedAt },
+          // Optimistic concurrency: the plan (freeze, audit, "just lost") was made against the record as
+          // read; if anything wrote it since, the caller reads again and plans again. Together with the
+          // planner's "observed later wins" rule, state only moves forward.
+          ...(write.expectedObservedAt === undefined
+            ? { ConditionExpression: 'attribute_not_exists(PK)' }
+            : {
+                ConditionExpression: 'observedAt = :expected',
+                ExpressionAttributeValues: { ':expected': write.expectedObservedAt },
+              }),
+        },
+      },
+    ];
+    if (write.billingStatus) {
+      const { next, expectedVersion } = write.billingStatus;
+      items.push({
+        Update: {
+          TableName: this.tableName,
+          Key: keys.billingStatus(record.orgId),
+          UpdateExpression: 'SET #data = :data, version = :next',
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeNames: { '#data': 'data' },
+          ExpressionAttributeValues: { ':data': next, ':next': next.version, ':expected': expectedVersion },
+        },
+      });
+    }
+    for (const audit of write.audits) items.push(auditPut(this.tableName, audit));
+    if (write.inbox)
+      items.push({ Update: finishUpdate(this.tableName, write.inbox.eventId, write.inbox.outcome, write.inbox.now) });
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'applied';
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
+      if (write.inbox && failed(items.length - 1)) return 'already_handled';
+      if (failed(0) || (write.billingStatus && failed(1))) return 'conflict';
+      throw error;
+    }
+  }
+}
