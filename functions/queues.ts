@@ -32,6 +32,7 @@ export const QUEUES: readonly QueueDefinition[] = [
     batchSize: 100,
     maxBatchingWindowSeconds: 1,
     dlqRetentionDays: 14,
+    consumerEntry: 'functions/handlers/queue/consume-usage.ts',
   },
   {
     id: 'stripeEvents',

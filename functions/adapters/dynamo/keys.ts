@@ -61,6 +61,62 @@ export const keys = {
     PK: `IDEMPOTENCY#${scope}#${routeId}#${idempotencyKey}`,
     SK: 'IDEMPOTENCY',
   }),
+
+  /**
+   * Usage dedup marker: conditional put (attribute_not_exists) per event, in the same transaction as the
+   * counters. The org is in the key, so two tenants' event ids never collide. TTL ≥ 35 days (expiresAt).
+   */
+  usageEventMarker: (orgId: string, eventId: string): TableKey => ({
+    PK: `USAGE_EVENT#${orgId}#${eventId}`,
+    SK: 'MARKER',
+  }),
+
+  /**
+   * Usage aggregates, sharded: a partition per org × period × shard so concurrent batches (each writing
+   * one shard) neither collide in transactions nor heat one partition key. Reads sum the shards:
+   * BatchGet SK 'TOTAL' of every shard (period totals); Query SK between DAY#<from> and DAY#<to> per
+   * shard (daily cells for reports, costs and the forecast).
+   */
+  usageShard: (orgId: string, periodKey: string, shard: number): string => `USAGE#${orgId}#${periodKey}#S${shard}`,
+  usagePeriodTotals: (orgId: string, periodKey: string, shard: number): TableKey => ({
+    PK: `USAGE#${orgId}#${periodKey}#S${shard}`,
+    SK: 'TOTAL',
+  }),
+  usageDayPrefix: 'DAY#',
+  usageDay: (orgId: string, periodKey: string, shard: number, day: string): TableKey => ({
+    PK: `USAGE#${orgId}#${periodKey}#S${shard}`,
+    SK: `DAY#${day}`,
+  }),
+
+  /**
+   * Late usage (its period had closed when it arrived), kept for an adjustment on the next invoice:
+   * Query PK `USAGE_ADJUSTMENT#<org>` → one item per late period × shard with cell counters.
+   */
+  usageAdjustmentPartition: (orgId: string): string => `USAGE_ADJUSTMENT#${orgId}`,
+  usageAdjustment: (orgId: string, periodKey: string, shard: number): TableKey => ({
+    PK: `USAGE_ADJUSTMENT#${orgId}`,
+    SK: `PERIOD#${periodKey}#S${shard}`,
+  }),
+
+  /**
+   * Quarantined usage events, newest first: Query PK, ScanIndexForward=false. The SK is the SQS send
+   * time + message id + position, stable across redeliveries, so a redelivered rejection overwrites
+   * itself. Events naming an unknown org go to one global partition (UNKNOWN_ORG), read by operators.
+   */
+  usageRejectedPartition: (orgId: string | undefined): string =>
+    orgId === undefined ? 'USAGE_REJECTED#UNKNOWN_ORG' : `USAGE_REJECTED#${orgId}`,
+  usageRejected: (orgId: string | undefined, sentAt: string, messageId: string, position: number): TableKey => ({
+    PK: orgId === undefined ? 'USAGE_REJECTED#UNKNOWN_ORG' : `USAGE_REJECTED#${orgId}`,
+    SK: `${sentAt}#${messageId}#${String(position).padStart(5, '0')}`,
+  }),
+
+  /** The org's budgets (one item: the whole list, versioned). */
+  budgets: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BUDGETS' }),
+  /** Budget thresholds already notified in a period (a string set of `<budget>:<threshold>`). */
+  budgetAlerts: (orgId: string, periodKey: string): TableKey => ({
+    PK: `ORG#${orgId}`,
+    SK: `BUDGET_ALERTS#${periodKey}`,
+  }),
 } as const;
 
 /** Schema versions of the items this adapter writes (`v` attribute), bumped with any shape change. */

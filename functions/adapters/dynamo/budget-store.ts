@@ -1,0 +1,71 @@
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { BudgetStore } from '../../app/usage-ports';
+import type { AuditEntry } from '../../domain/audit';
+import type { BudgetSet } from '../../domain/budgets';
+import { addDays, epochSeconds } from '../../domain/clock';
+import { conflict } from '../../domain/errors';
+import { periodByKey } from '../../domain/period';
+import { cancellationReasons } from './client';
+import { auditPut, item, type StoredItem } from './items';
+import { keys } from './keys';
+
+/** The org's budget list (one versioned item) and the per-period record of thresholds already notified. */
+export class DynamoBudgetStore implements BudgetStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(orgId: string): Promise<BudgetSet | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.budgets(orgId) }));
+    return (out.Item as StoredItem<BudgetSet> | undefined)?.data;
+  }
+
+  /** Replaces the list if it is still at `expectedVersion` (0 = none yet), with its audit entry. */
+  async replace(orgId: string, next: BudgetSet, expectedVersion: number, audit: AuditEntry): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: item('budgets', keys.budgets(orgId), next, { version: next.version }),
+                ...(expectedVersion === 0
+                  ? { ConditionExpression: 'attribute_not_exists(PK)' }
+                  : {
+                      ConditionExpression: 'version = :expected',
+                      ExpressionAttributeValues: { ':expected': expectedVersion },
+                    }),
+              },
+            },
+            auditPut(this.tableName, audit),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancellationReasons(error)?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        throw conflict('conflict', 'the budgets were changed concurrently; read them again and retry');
+      }
+      throw error;
+    }
+  }
+
+  /** Records that thresholds were notified in a period (a string set; adding twice is a no-op). */
+  async markNotified(orgId: string, periodKey: string, alertIds: readonly string[]): Promise<void> {
+    if (alertIds.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.budgetAlerts(orgId, periodKey),
+        UpdateExpression: 'SET entity = :e, v = :v, expiresAt = :ttl ADD sent :ids',
+        ExpressionAttributeValues: {
+          ':e': 'budget_alerts',
+          ':v': 1,
+          ':ttl': epochSeconds(addDays(periodByKey(periodKey).end, 400)),
+          ':ids': new Set(alertIds),
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import type { SQSEvent } from 'aws-lambda';
+import { ulid } from 'ulid';
+import { provisionOrg } from '../../../functions/app/provision-org';
+import type { Deps } from '../../../functions/composition';
+
+/** Builders for usage tests: SQS events shaped like Lambda's, events like the agent runtime's. */
+export interface TestRecord {
+  body: unknown;
+  messageId?: string;
+  sentAt?: Date;
+}
+
+export function sqsEvent(records: readonly TestRecord[]): SQSEvent {
+  return {
+    Records: records.map((r, i) => ({
+      messageId: r.messageId ?? `msg-${i}-${ulid()}`,
+      receiptHandle: `rh-${i}`,
+      body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String((r.sentAt ?? new Date()).getTime()),
+        SenderId: 'test',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:billing-usage',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+export async function newUsageOrg(deps: Deps, currency: 'USD' | 'EUR' | 'GBP' | 'JPY' = 'USD'): Promise<string> {
+  const orgId = `org_${ulid().toLowerCase()}`;
+  await provisionOrg(
+    deps,
+    { actor: { type: 'system', id: 'test' } },
+    { orgId, name: 'Usage test', defaultCurrency: currency },
+  );
+  return orgId;
+}
+
+export const tokens = (
+  orgId: string,
+  id: string,
+  at: Date,
+  input: number,
+  output: number,
+  extra: Record<string, unknown> = {},
+) => ({
+  id,
+  org_id: orgId,
+  type: 'llm_tokens',
+  timestamp: at.toISOString(),
+  model: 'claude-sonnet-4',
+  input_tokens: input,
+  output_tokens: output,
+  ...extra,
+});
+
+export const tool = (orgId: string, id: string, at: Date, count = 1, extra: Record<string, unknown> = {}) => ({
+  id,
+  org_id: orgId,
+  type: 'tool_invocation',
+  timestamp: at.toISOString(),
+  tool: 'web_search',
+  count,
+  ...extra,
+});
+
+export const run = (orgId: string, id: string, at: Date, extra: Record<string, unknown> = {}) => ({
+  id,
+  org_id: orgId,
+  type: 'agent_run',
+  timestamp: at.toISOString(),
+  count: 1,
+  ...extra,
+});
