@@ -6,6 +6,8 @@ import type { PaymentMethodMirror } from '../domain/payment-method';
 import {
   type DisputeRecord,
   disputeFreezeReason,
+  type GatewayCustomer,
+  type GatewayPaymentMethod,
   isDisputeOpen,
   type MirrorPlan,
   planDispute,
@@ -161,11 +163,12 @@ async function reconcilePaymentMethods(deps: ReconcileDeps, event: StripeEventEn
       deps.paymentGateway.retrieveCustomer(customerId),
       deps.paymentGateway.listPaymentMethods(customerId),
     ]);
+    const defaultPaymentMethodId = customer ? await ensureDefault(deps, event.id, customer, methods) : null;
     const plan = planPaymentMethodMirror(current, link?.paymentMethodsObservedAt, {
       orgId,
       customerId,
       observedAt,
-      defaultPaymentMethodId: customer?.defaultPaymentMethodId ?? null,
+      defaultPaymentMethodId,
       methods: customer ? methods : [],
     });
     if (!plan.apply) {
@@ -207,6 +210,28 @@ async function reconcilePaymentMethods(deps: ReconcileDeps, event: StripeEventEn
     // conflict: another reconciler synced this org between our read and our write: plan again.
   }
   throw new AppError('dependency_unavailable', 'reconcile_contention', `org ${orgId} kept changing; retry later`);
+}
+
+/**
+ * Product rule: an org with cards always has a default (invoices charge it). Stripe does not make an
+ * attached card the default by itself, so when the customer has none the oldest card becomes it. The key
+ * names the event and the card (not only the card: the same card may need to become default again
+ * later, after another default was removed), so a redelivered event repeats the same call; racing
+ * reconcilers pick the same oldest card. Stripe's `customer.updated` follows and is reconciled as usual.
+ */
+async function ensureDefault(
+  deps: ReconcileDeps,
+  eventId: string,
+  customer: GatewayCustomer,
+  methods: readonly GatewayPaymentMethod[],
+): Promise<string | null> {
+  if (customer.defaultPaymentMethodId && methods.some((m) => m.id === customer.defaultPaymentMethodId)) {
+    return customer.defaultPaymentMethodId;
+  }
+  const oldest = [...methods].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))[0];
+  if (!oldest) return null;
+  await deps.paymentGateway.setDefaultPaymentMethod(customer.id, oldest.id, `auto_default:${eventId}:${oldest.id}`);
+  return oldest.id;
 }
 
 function withDispute(status: BillingStatus, record: DisputeRecord, now: string): BillingStatus {

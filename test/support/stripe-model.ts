@@ -151,8 +151,16 @@ export class StripeModel implements PaymentGateway {
   async detachPaymentMethod(): Promise<void> {
     throw new Error('not modelled');
   }
-  async setDefaultPaymentMethod(): Promise<void> {
-    throw new Error('not modelled');
+  /** Idempotency keys: the same key is the same operation, whatever Stripe's state since. */
+  private readonly seenKeys = new Set<string>();
+  async setDefaultPaymentMethod(customerId: string, paymentMethodId: string, idempotencyKey: string): Promise<void> {
+    await Promise.resolve();
+    if (this.seenKeys.has(idempotencyKey)) return;
+    this.seenKeys.add(idempotencyKey);
+    if (customerId !== this.customerId || this.methods.get(paymentMethodId)?.customerId !== customerId) {
+      throw new Error('resource_missing');
+    }
+    this.apply({ kind: 'default', pm: Number(paymentMethodId.split('_').pop()) });
   }
   async retrieveDispute(id: string): Promise<GatewayDispute | undefined> {
     await Promise.resolve();
