@@ -45,7 +45,7 @@ async function run(steps: Step[], make: (s: StripeModel) => Promise<void> = fres
     },
   };
   const deliver = (i: number, d: ReconcileDeps = deps) =>
-    reconcileStripeEvent(d, stripe.events[i % stripe.events.length]!);
+    reconcileStripeEvent(d, stripe.events[i % stripe.events.length]!).catch(() => 'retry');
   for (const s of steps) {
     if (s.do === 'op') stripe.apply(s.op!);
     else if (stripe.events.length === 0) continue;
@@ -57,7 +57,8 @@ async function run(steps: Step[], make: (s: StripeModel) => Promise<void> = fres
       await Promise.all([slow, stripe.events.length > before ? deliver(before) : undefined]);
     } else await deliver(s.pick!);
   }
-  for (let i = stripe.events.length - 1; i >= 0; i--) await deliver(i); // every event at least once, newest first
+  // Every event at least once more, newest first (a record that threw above is redelivered here).
+  for (let i = stripe.events.length - 1; i >= 0; i--) await deliver(i);
   return stripe;
 }
 

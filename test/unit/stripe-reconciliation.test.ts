@@ -52,7 +52,10 @@ async function run(steps: Step[], flushOrder: number[]) {
   const { stores, view } = inMemoryReconcileStores('org_model', 'cus_model', stripe.clock.now().toISOString());
   let ids = 0;
   const deps = { ...stores, clock: stripe.clock, ids: { next: () => `id_${++ids}` }, paymentGateway: stripe };
-  const deliver = (i: number) => reconcileStripeEvent(deps, stripe.events[i % stripe.events.length]!);
+  // A reconcile that throws (e.g. Stripe refuses a default for a card detached meanwhile) fails its SQS
+  // record, which is delivered again: the final flush below is that redelivery.
+  const retried = (p: Promise<unknown>) => p.catch(() => 'retry');
+  const deliver = (i: number) => retried(reconcileStripeEvent(deps, stripe.events[i % stripe.events.length]!));
   // A slow consumer: it pauses between its re-read and its write (a cold start, a GC pause, a retry).
   const slowDeps = {
     ...deps,
@@ -71,7 +74,8 @@ async function run(steps: Step[], flushOrder: number[]) {
       },
     },
   };
-  const deliverSlowly = (i: number) => reconcileStripeEvent(slowDeps, stripe.events[i % stripe.events.length]!);
+  const deliverSlowly = (i: number) =>
+    retried(reconcileStripeEvent(slowDeps, stripe.events[i % stripe.events.length]!));
   for (const s of steps) {
     if (s.do === 'op') stripe.apply(s.op!);
     else if (s.do === 'race' && stripe.events.length > 0) {
