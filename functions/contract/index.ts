@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { CORE_CONTRACT } from './core';
 import { PAYMENTS_CONTRACT } from './payments';
+import { USAGE_CONTRACT } from './usage';
 
 /**
  * The HTTP contract per route id: zod schemas for path params, query, body and responses. Handlers
@@ -20,6 +21,7 @@ export interface RouteContract {
 export const CONTRACT = {
   ...CORE_CONTRACT,
   ...PAYMENTS_CONTRACT,
+  ...USAGE_CONTRACT,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteId = keyof typeof CONTRACT;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ROUTES } from '../routes';
 import { ProblemBody } from './common';
 import { CONTRACT, type RouteContract } from './index';
+import { UsageEvent, UsageMessage } from './usage-event';
 
 /**
  * The OpenAPI 3 document, generated from the route table and the zod contract (never hand-written),
@@ -87,7 +88,11 @@ export function buildOpenApiDocument(serverUrl?: string): JsonSchema {
         'Plans, subscriptions, metered usage, invoices, payments, contracts and dunning. The org comes from the token; another org answers 404, a role that may not act answers 403.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      // Not an HTTP body: the SQS message the agent runtime sends (one event or an array of them).
+      schemas: { UsageEvent: schemaOf(UsageEvent, 'input'), UsageMessage: schemaOf(UsageMessage, 'input') },
+    },
     paths,
   };
 }
