@@ -20,7 +20,7 @@ import { log } from './log';
  * `retryDelaySeconds` shortens the wait before failed records reappear (Lambda leaves them invisible
  * for the whole visibility timeout); locally that makes retries observable in seconds.
  */
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined | void>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface PollerOptions {
   sqs: SQSClient;
@@ -39,7 +39,7 @@ export interface Poller {
 }
 
 export function startPoller(options: PollerOptions): Poller {
-  const { sqs, queueUrl, definition } = options;
+  const { definition } = options;
   const abort = new AbortController();
   let batches = 0;
   const loop = (async () => {
