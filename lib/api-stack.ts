@@ -1,0 +1,320 @@
+import { CfnParameter, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { CONSUMER_TIMEOUT_SECONDS, type QueueDefinition } from '../functions/queues';
+import { ROUTES, type RouteDefinition } from '../functions/routes';
+import { SCHEDULES, type ScheduleDefinition } from '../functions/schedules';
+import { TABLE_SCHEMA } from '../functions/table-schema';
+import { assertHandlersExist, BillingFunction } from './billing-function';
+import type { BillingQueue, QueueId } from './stateful-stack';
+
+/**
+ * What grantReadWriteData allows on items (transactions are authorized per item action), without the
+ * stream actions. DescribeTable: the health route checks the table is reachable.
+ */
+export const TABLE_READ_WRITE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+];
+
+export type Need = NonNullable<RouteDefinition['needs']>[number];
+
+/** Which queue each queue need refers to, and the variable config.ts reads its URL from. */
+const QUEUE_NEEDS: Partial<Record<Need, { queueId: QueueId; env: string }>> = {
+  usage_queue: { queueId: 'usage', env: 'USAGE_QUEUE_URL' },
+  stripe_events_queue: { queueId: 'stripeEvents', env: 'STRIPE_EVENTS_QUEUE_URL' },
+};
+
+/**
+ * What queue consumers and schedules need beyond the table. The tables in functions/ only carry
+ * `needs` for routes, so the grants of the other functions live here, next to the code that applies them.
+ * The Stripe reconciler re-reads objects from Stripe's API (the API key), it never verifies signatures
+ * (so no webhook secret); schedules may call Stripe (dunning, period close).
+ */
+const CONSUMER_NEEDS: Record<QueueId, readonly Need[]> = { usage: [], stripeEvents: ['stripe_secret'] };
+const SCHEDULE_NEEDS: readonly Need[] = ['stripe_secret'];
+
+export interface BillingApiStackProps extends StackProps {
+  readonly table: dynamodb.ITable;
+  readonly queues: ReadonlyMap<QueueId, BillingQueue>;
+  /** Default to the product's tables (queue definitions: those of `queues`); tests pass their own. */
+  readonly routes?: readonly RouteDefinition[];
+  readonly queueDefinitions?: readonly QueueDefinition[];
+  readonly schedules?: readonly ScheduleDefinition[];
+}
+
+/**
+ * The stateless half: HTTP API, one Lambda per route, queue consumers and schedules. Everything here can
+ * be replaced on deploy; data lives in BillingStatefulStack.
+ */
+export class BillingApiStack extends Stack {
+  readonly api: apigw.HttpApi;
+  /** Every function by its id (route id, `<queue>Consumer`, schedule id): tests and nag use it. */
+  readonly functions = new Map<string, BillingFunction>();
+
+  private readonly table: dynamodb.ITable;
+  private readonly queues: ReadonlyMap<QueueId, BillingQueue>;
+  private readonly logLevel: string;
+  private readonly stripeSecret: secretsmanager.ISecret;
+  private readonly webhookSecret: secretsmanager.ISecret;
+  private sesFromAddress?: CfnParameter;
+
+  constructor(scope: Construct, id: string, props: BillingApiStackProps) {
+    super(scope, id, props);
+    this.table = props.table;
+    this.queues = props.queues;
+    const routes = props.routes ?? ROUTES;
+    // Consumers follow the queues the stateful stack actually created (which carry their definitions).
+    const queueDefinitions = props.queueDefinitions ?? [...props.queues.values()].map((q) => q.definition);
+    const schedules = props.schedules ?? SCHEDULES;
+    // Handlers are written while this stack is synthesized: report every missing one at once, up front.
+    assertHandlersExist([
+      ...routes.map((r) => ({ id: r.id, entry: r.entry })),
+      ...queueDefinitions.flatMap((q) => (q.consumerEntry ? [{ id: `${q.id}Consumer`, entry: q.consumerEntry }] : [])),
+      ...schedules.map((s) => ({ id: s.id, entry: s.entry })),
+    ]);
+
+    const jwtIssuer = new CfnParameter(this, 'JwtIssuer', {
+      type: 'String',
+      description: 'OIDC issuer URL of the identity provider (https://…); API Gateway validates `iss` against it',
+    });
+    const jwtAudience = new CfnParameter(this, 'JwtAudience', {
+      type: 'String',
+      description: 'Expected `aud` claim of access tokens',
+    });
+    // Secrets are referenced by name; their values never appear in the template or in Lambda environment.
+    const stripeSecretName = new CfnParameter(this, 'StripeSecretName', {
+      type: 'String',
+      default: 'billing/stripe-secret-key',
+      description: 'Secrets Manager secret holding the Stripe API secret key (SecretString)',
+    });
+    const webhookSecretName = new CfnParameter(this, 'StripeWebhookSecretName', {
+      type: 'String',
+      default: 'billing/stripe-webhook-secret',
+      description: 'Secrets Manager secret holding the Stripe webhook signing secret(s), comma-separated',
+    });
+    this.logLevel = new CfnParameter(this, 'LogLevel', {
+      type: 'String',
+      default: 'INFO',
+      allowedValues: ['DEBUG', 'INFO', 'WARN', 'ERROR'],
+      description: 'POWERTOOLS_LOG_LEVEL of every function',
+    }).valueAsString;
+
+    // CloudFormation's linter guesses from the word "Secret" that these parameters carry a password.
+    Validations.of(this).acknowledge({
+      id: 'CloudFormation-Validate::W2509',
+      reason:
+        'StripeSecretName and StripeWebhookSecretName hold Secrets Manager secret *names*, not secret values; NoEcho would only hide which secret a deployment uses.',
+    });
+
+    this.stripeSecret = secretsmanager.Secret.fromSecretNameV2(this, 'StripeSecret', stripeSecretName.valueAsString);
+    this.webhookSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'StripeWebhookSecret',
+      webhookSecretName.valueAsString,
+    );
+
+    // --- HTTP API -------------------------------------------------------------------------------------
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'Billing layer HTTP API',
+      createDefaultStage: false,
+    });
+    new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      // Per-stage ceiling so one noisy caller cannot exhaust the account-level Lambda concurrency.
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        // JSON, one line per request: who (sub), what (route), outcome and latency, JWT/integration errors.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sub: '$context.authorizer.claims.sub',
+          }),
+        ),
+      },
+    });
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', jwtIssuer.valueAsString, {
+      jwtAudience: [jwtAudience.valueAsString],
+    });
+
+    for (const route of routes) {
+      const fn = this.billingFunction(route.id, {
+        entry: route.entry,
+        description: `${route.method} ${route.path}: ${route.summary}`,
+        // API Gateway gives up after 30 s; a route that needs longer is a design error, not a timeout to raise.
+        timeout: Duration.seconds(10),
+        memorySize: 512,
+        needs: route.needs ?? [],
+      });
+      const [httpRoute] = this.api.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.id}Integration`, fn.fn),
+        // `none` and `stripe_signature` routes are public at the gateway: health/OpenAPI by design, the
+        // webhook because Stripe cannot present a JWT (the handler verifies Stripe's signature instead).
+        authorizer: route.auth === 'jwt' ? authorizer : undefined,
+      });
+      if (route.auth !== 'jwt' && httpRoute) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            route.auth === 'stripe_signature'
+              ? `${route.method} ${route.path} is called by Stripe, which cannot present a JWT; the handler verifies the Stripe-Signature HMAC on the raw body with the webhook secret and rejects anything else.`
+              : `${route.method} ${route.path} is public by design (auth: 'none' in functions/routes.ts): it returns no tenant data, only liveness or the API description.`,
+        });
+      }
+    }
+
+    // --- Queue consumers ------------------------------------------------------------------------------
+    for (const def of queueDefinitions) {
+      if (!def.consumerEntry) continue;
+      const q = this.queueFor(def.id);
+      const fn = this.billingFunction(`${def.id}Consumer`, {
+        entry: def.consumerEntry,
+        description: `Consumes the ${def.id} queue`,
+        timeout: Duration.seconds(CONSUMER_TIMEOUT_SECONDS),
+        memorySize: 1024,
+        needs: CONSUMER_NEEDS[def.id],
+      });
+      fn.fn.addEventSource(
+        new SqsEventSource(q.queue, {
+          batchSize: def.batchSize,
+          maxBatchingWindow: Duration.seconds(def.maxBatchingWindowSeconds),
+          // Handlers return the failed message ids: only those are retried (and eventually dead-lettered),
+          // not the whole batch.
+          reportBatchItemFailures: true,
+        }),
+      );
+    }
+
+    // --- Schedules ------------------------------------------------------------------------------------
+    for (const schedule of schedules) {
+      const fn = this.billingFunction(schedule.id, {
+        entry: schedule.entry,
+        description: schedule.description,
+        // Runs page through work queues (GSI2) and may call Stripe; well below the shortest period (15 min).
+        timeout: Duration.minutes(5),
+        memorySize: 1024,
+        needs: SCHEDULE_NEEDS,
+      });
+      new events.Rule(this, `${schedule.id}Schedule`, {
+        description: schedule.description,
+        schedule: events.Schedule.rate(Duration.minutes(schedule.everyMinutes)),
+        // A missed run is caught up by the next one (the work queues are level-triggered), so two retries
+        // within an hour are enough.
+        targets: [new targets.LambdaFunction(fn.fn, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      });
+    }
+  }
+
+  private queueFor(id: QueueId): BillingQueue {
+    const q = this.queues.get(id);
+    if (!q) throw new Error(`queue "${id}" is not defined in the stateful stack`);
+    return q;
+  }
+
+  private billingFunction(
+    id: string,
+    opts: { entry: string; description: string; timeout: Duration; memorySize: number; needs: readonly Need[] },
+  ): BillingFunction {
+    const environment: Record<string, string> = {};
+    for (const need of opts.needs) {
+      const queueNeed = QUEUE_NEEDS[need];
+      if (queueNeed) environment[queueNeed.env] = this.queueFor(queueNeed.queueId).queue.queueUrl;
+      // Only the ARN: the function reads the value from Secrets Manager at cold start.
+      if (need === 'stripe_secret') environment.STRIPE_SECRET_ARN = this.stripeSecret.secretArn;
+      if (need === 'webhook_secret') environment.STRIPE_WEBHOOK_SECRET_ARN = this.webhookSecret.secretArn;
+      if (need === 'email') environment.SES_FROM_ADDRESS = this.sesFrom().valueAsString;
+    }
+
+    const fn = new BillingFunction(this, id, {
+      entry: opts.entry,
+      description: opts.description.slice(0, 256),
+      timeout: opts.timeout,
+      memorySize: opts.memorySize,
+      tableName: this.table.tableName,
+      logLevel: this.logLevel,
+      environment,
+    });
+
+    // Read/write on the table and its two GSIs: every function at least reads org state and almost all
+    // write (idempotency records and the audit trail are written by every mutating route). The single-table
+    // design has no narrower unit than the table; which items a tenant may touch is enforced in code.
+    // These are grantReadWriteData's item actions minus the stream ones (no stream), but on the index ARNs
+    // named in TABLE_SCHEMA instead of `index/*`, so there is no wildcard to suppress (AwsSolutions-IAM5).
+    iam.Grant.addToPrincipal({
+      grantee: fn.fn,
+      actions: TABLE_READ_WRITE_ACTIONS,
+      resourceArns: [
+        this.table.tableArn,
+        ...TABLE_SCHEMA.globalSecondaryIndexes.map((gsi) => `${this.table.tableArn}/index/${gsi.indexName}`),
+      ],
+    });
+    for (const need of opts.needs) {
+      const queueNeed = QUEUE_NEEDS[need];
+      // SendMessage only (not grantSendMessages, which adds GetQueueAttributes/GetQueueUrl): the URL comes
+      // from the environment and SSE-SQS needs no KMS permission.
+      if (queueNeed) this.queueFor(queueNeed.queueId).queue.grant(fn.fn, 'sqs:SendMessage');
+      if (need === 'stripe_secret') this.stripeSecret.grantRead(fn.fn);
+      if (need === 'webhook_secret') this.webhookSecret.grantRead(fn.fn);
+      if (need === 'email') {
+        // Sending is authorized against the identity used: the address itself or its domain.
+        const address = this.sesFrom().valueAsString;
+        const domain = Fn.select(1, Fn.split('@', address));
+        fn.fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['ses:SendEmail'],
+            resources: [
+              this.formatArn({ service: 'ses', resource: 'identity', resourceName: address }),
+              this.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+            ],
+          }),
+        );
+      }
+    }
+    this.functions.set(id, fn);
+    return fn;
+  }
+
+  /** Created only when a function sends email, so deployments without notices need no SES parameter. */
+  private sesFrom(): CfnParameter {
+    this.sesFromAddress ??= new CfnParameter(this, 'SesFromAddress', {
+      type: 'String',
+      description: 'Verified SES sender address of billing notices',
+      allowedPattern: '^[^@\\s]+@[^@\\s]+$',
+    });
+    return this.sesFromAddress;
+  }
+}

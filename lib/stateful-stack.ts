@@ -1,0 +1,81 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { QUEUES, type QueueDefinition } from '../functions/queues';
+import { TABLE_SCHEMA } from '../functions/table-schema';
+
+export type QueueId = QueueDefinition['id'];
+
+export interface BillingQueue {
+  readonly queue: sqs.Queue;
+  readonly dlq: sqs.Queue;
+  readonly definition: QueueDefinition;
+}
+
+export interface BillingStatefulStackProps extends StackProps {
+  /** Defaults to the product's QUEUES; tests pass their own. */
+  readonly queues?: readonly QueueDefinition[];
+}
+
+/**
+ * Everything that holds data: the table and the queues. Kept apart from the API and functions so that
+ * stateless changes (most deploys) can never replace or delete data, and so the stateless stack can be
+ * destroyed and recreated freely.
+ */
+export class BillingStatefulStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly queues: ReadonlyMap<QueueId, BillingQueue>;
+
+  constructor(scope: Construct, id: string, props: BillingStatefulStackProps = {}) {
+    super(scope, id, props);
+
+    const s = TABLE_SCHEMA;
+    const str = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: str(s.partitionKey),
+      sortKey: str(s.sortKey),
+      // Usage is bursty and unpredictable per tenant: on-demand avoids throttling and idle capacity.
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: s.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // KMS with the AWS-managed key: encryption use is visible in CloudTrail, without a key to manage.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Billing records must survive a stack deletion or a replacement by mistake.
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+    });
+    for (const gsi of s.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: gsi.indexName,
+        partitionKey: str(gsi.partitionKey),
+        sortKey: str(gsi.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    const queues = new Map<QueueId, BillingQueue>();
+    for (const def of props.queues ?? QUEUES) {
+      const common = {
+        // SSE-SQS: encrypted at rest with no KMS key policy to keep in sync with producers and consumers.
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        // Deny any request not made over TLS (queue policy with aws:SecureTransport=false).
+        enforceSSL: true,
+      };
+      const dlq = new sqs.Queue(this, `${def.id}Dlq`, {
+        ...common,
+        retentionPeriod: Duration.days(def.dlqRetentionDays),
+      });
+      const queue = new sqs.Queue(this, `${def.id}Queue`, {
+        ...common,
+        visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
+        deadLetterQueue: { queue: dlq, maxReceiveCount: def.maxReceiveCount },
+      });
+      // Messages are in-flight billing facts: never drop a queue (and what it holds) with the stack.
+      queue.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      dlq.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      queues.set(def.id, { queue, dlq, definition: def });
+    }
+    this.queues = queues;
+  }
+}
