@@ -3,18 +3,22 @@ import { DynamoBillingStatusStore } from './adapters/dynamo/billing-status-store
 import { createDocumentClient } from './adapters/dynamo/client';
 import { DynamoDisputeStore } from './adapters/dynamo/dispute-store';
 import { DynamoIdempotencyStore } from './adapters/dynamo/idempotency-store';
+import { DynamoNoticeStore } from './adapters/dynamo/notice-store';
 import { DynamoOrgStore } from './adapters/dynamo/org-store';
 import { DynamoPaymentMethodStore } from './adapters/dynamo/payment-method-store';
 import { DynamoStripeCustomerStore } from './adapters/dynamo/stripe-customer-store';
 import { DynamoStripeEventInbox } from './adapters/dynamo/stripe-event-inbox';
+import { FileNoticeSender } from './adapters/notifications/file-sender';
+import { SesNoticeSender } from './adapters/notifications/ses-sender';
 import { createSqsClient } from './adapters/sqs/client';
 import { SqsStripeEventQueue } from './adapters/sqs/stripe-event-queue';
 import { stripeClientProvider } from './adapters/stripe/client';
 import { StripePaymentGateway } from './adapters/stripe/stripe-gateway';
 import { ulidGenerator } from './adapters/system/ids';
-import type { CoreDeps, PaidSubscriptionReader, PaymentGateway } from './app/ports';
+import type { CoreDeps, NoticeSender, PaidSubscriptionReader, PaymentGateway } from './app/ports';
 import { loadConfig, type RuntimeConfig } from './config';
 import { acceleratedClock, type Clock, systemClock } from './domain/clock';
+import { dependencyUnavailable } from './domain/errors';
 
 /**
  * Builds the real dependencies once per cold start (module scope survives between invocations of a
@@ -35,6 +39,10 @@ export interface Deps extends CoreDeps {
   readonly inbox: DynamoStripeEventInbox;
   readonly stripeEventQueue: SqsStripeEventQueue;
   readonly paidSubscriptions: PaidSubscriptionReader;
+  // Contacts and the notice outbox (one store), and the sender that delivers notices.
+  readonly notices: DynamoNoticeStore;
+  readonly contacts: DynamoNoticeStore;
+  readonly noticeSender: NoticeSender;
 }
 
 /**
@@ -43,16 +51,30 @@ export interface Deps extends CoreDeps {
  */
 const noPaidSubscriptionsYet: PaidSubscriptionReader = { hasActivePaidSelfServe: async () => false };
 
+/** Locally a file per message; on AWS, SES. Without either, notices stay pending (and visible). */
+function noticeSenderFor(config: RuntimeConfig): NoticeSender {
+  if (config.notificationsDir) return new FileNoticeSender(config.notificationsDir);
+  if (config.sesFromAddress) return new SesNoticeSender(config.sesFromAddress, config.region);
+  return {
+    send: async () => {
+      throw dependencyUnavailable('email_not_configured', 'no notice sender is configured');
+    },
+  };
+}
+
 export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock): Deps {
   const db = createDocumentClient(config);
   const table = config.tableName;
   const sqs = createSqsClient(config);
   const paymentMethods = new DynamoPaymentMethodStore(db, table);
+  const theClock = clock ?? (config.clockFactor !== 1 ? acceleratedClock(config.clockFactor) : systemClock);
+  const ids = ulidGenerator();
+  const notices = new DynamoNoticeStore(db, table, theClock, ids);
   return {
     config,
     db,
-    clock: clock ?? (config.clockFactor !== 1 ? acceleratedClock(config.clockFactor) : systemClock),
-    ids: ulidGenerator(),
+    clock: theClock,
+    ids,
     orgs: new DynamoOrgStore(db, table),
     billingStatus: new DynamoBillingStatusStore(db, table),
     audit: new DynamoAuditLog(db, table),
@@ -66,6 +88,9 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock): 
     inbox: new DynamoStripeEventInbox(db, table),
     stripeEventQueue: new SqsStripeEventQueue(sqs, config.stripeEventsQueueUrl),
     paidSubscriptions: noPaidSubscriptionsYet,
+    notices,
+    contacts: notices,
+    noticeSender: noticeSenderFor(config),
   };
 }
 

@@ -215,6 +215,43 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: http('get-entitlement'),
     summary: 'May usage by this agent / model proceed, and what remains (checked before a run)',
   },
+  // Billing contacts: who receives notices (a contact need not be a user), and what was sent to them.
+  {
+    id: 'listContacts',
+    method: 'GET',
+    path: '/v1/orgs/{org}/contacts',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('list-contacts'),
+    summary: 'List billing contacts and the notice kinds each receives',
+  },
+  {
+    id: 'addContact',
+    method: 'POST',
+    path: '/v1/orgs/{org}/contacts',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('add-contact'),
+    summary: 'Add a billing contact',
+  },
+  {
+    id: 'removeContact',
+    method: 'DELETE',
+    path: '/v1/orgs/{org}/contacts/{id}',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('remove-contact'),
+    summary: 'Remove a billing contact',
+  },
+  {
+    id: 'listNotifications',
+    method: 'GET',
+    path: '/v1/orgs/{org}/notifications',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('list-notifications'),
+    summary: 'Notices sent, to whom and why, newest first',
+  },
 ];
 
 export function findRoute(id: string): RouteDefinition {

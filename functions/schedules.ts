@@ -9,6 +9,8 @@ export interface ScheduleDefinition {
   /** The scheduled handler module (exports `handler`). */
   readonly entry: string;
   readonly description: string;
+  /** Extra grants beyond the table (CDK gives exactly these). */
+  readonly needs?: readonly ('email' | 'stripe_secret')[];
 }
 
 export const SCHEDULES: readonly ScheduleDefinition[] = [
@@ -23,5 +25,12 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     everyMinutes: 15,
     entry: 'functions/handlers/schedule/rollup-periods.ts',
     description: 'Closes billing periods that have ended and applies changes scheduled for the boundary',
+  },
+  {
+    id: 'deliverNotices',
+    everyMinutes: 1,
+    entry: 'functions/handlers/schedule/deliver-notices.ts',
+    description: 'Sends pending notices from the outbox to the billing contacts subscribed to them',
+    needs: ['email'],
   },
 ];

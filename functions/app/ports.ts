@@ -3,6 +3,7 @@ import type { BillingStatus } from '../domain/billing-status';
 import type { BillingModel } from '../domain/catalog/plans';
 import type { Clock } from '../domain/clock';
 import type { Currency } from '../domain/money';
+import type { Contact, Delivery, Notice } from '../domain/notices';
 import type { Org } from '../domain/org';
 import type { PaymentMethodMirror } from '../domain/payment-method';
 import type { GatewayCustomer, GatewayDispute, GatewayPaymentMethod } from '../domain/payments';
@@ -92,6 +93,31 @@ export interface NoticeRequest {
   readonly subject: string;
   readonly body: string;
   readonly data?: Record<string, unknown>;
+}
+
+/** Billing contacts, stored per org; every change carries its audit entry. */
+export interface ContactStore {
+  addContact(contact: Contact, audit: AuditEntry): Promise<void>;
+  listContacts(orgId: string, options: ListOptions): Promise<Page<Contact>>;
+  removeContact(orgId: string, contactId: string, audit: (removed: Contact) => AuditEntry): Promise<void>;
+}
+
+/** The outbox's delivery side: pending notices and exactly-once claims per (notice, contact). */
+export interface NoticeDeliveryStore {
+  pending(limit: number): Promise<Notice[]>;
+  claimDelivery(
+    delivery: Omit<Delivery, 'status' | 'claimedAt'>,
+    staleAfterMs: number,
+  ): Promise<'claimed' | 'sent' | 'busy'>;
+  releaseDelivery(delivery: Pick<Delivery, 'orgId' | 'noticeId' | 'contactId'>): Promise<void>;
+  markSent(delivery: Pick<Delivery, 'orgId' | 'noticeId' | 'contactId'>, messageId: string): Promise<void>;
+  markDelivered(notice: Notice): Promise<void>;
+  listNotices(orgId: string, options: ListOptions): Promise<Page<Notice & { deliveries: Delivery[] }>>;
+}
+
+/** Sends one message; SES on AWS, a file per message locally. Returns the provider's message id. */
+export interface NoticeSender {
+  send(message: { to: string; subject: string; body: string; noticeId: string }): Promise<string>;
 }
 
 export interface NoticeOutbox {

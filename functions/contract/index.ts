@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CONTACTS_CONTRACT } from './contacts';
 import { CORE_CONTRACT } from './core';
 import { PAYMENTS_CONTRACT } from './payments';
 import { USAGE_CONTRACT } from './usage';
@@ -20,6 +21,7 @@ export interface RouteContract {
 
 export const CONTRACT = {
   ...CORE_CONTRACT,
+  ...CONTACTS_CONTRACT,
   ...PAYMENTS_CONTRACT,
   ...USAGE_CONTRACT,
 } as const satisfies Record<string, RouteContract>;

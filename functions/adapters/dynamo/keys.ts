@@ -49,6 +49,28 @@ export const keys = {
    */
   stripeEvent: (eventId: string): TableKey => ({ PK: `STRIPE_EVENT#${eventId}`, SK: 'INBOX' }),
 
+  /** The org's billing contacts: Query PK with begins_with(SK, 'CONTACT#'); get/delete one by id. */
+  contactPrefix: 'CONTACT#',
+  contact: (orgId: string, contactId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `CONTACT#${contactId}` }),
+
+  /**
+   * The notice outbox of an org, newest first: Query PK with begins_with(SK, 'NOTICE#'). Deliveries
+   * sit in the same partition under `DELIVERY#<notice>#<contact>` so one query reads a notice's fate.
+   * Undelivered notices are also on GSI2 (`noticesPending`), oldest first, for the delivery schedule.
+   */
+  noticePartition: (orgId: string): string => `NOTICES#${orgId}`,
+  notice: (orgId: string, noticeId: string): TableKey => ({ PK: `NOTICES#${orgId}`, SK: `NOTICE#${noticeId}` }),
+  delivery: (orgId: string, noticeId: string, contactId: string): TableKey => ({
+    PK: `NOTICES#${orgId}`,
+    SK: `DELIVERY#${noticeId}#${contactId}`,
+  }),
+  /** Dedup of notices by cause: one marker per (org, cause), put in the notice's transaction. */
+  noticeCause: (orgId: string, cause: string): TableKey => ({
+    PK: `NOTICE_CAUSE#${orgId}#${cause}`,
+    SK: 'NOTICE_CAUSE',
+  }),
+  noticesPendingIndex: { GSI2PK: 'NOTICES_PENDING' } as const,
+
   /** List the org's audit trail newest first: Query PK, ScanIndexForward=false. Ids are ULIDs. */
   auditPartition: (orgId: string): string => `AUDIT#${orgId}`,
   audit: (orgId: string, auditId: string): TableKey => ({ PK: `AUDIT#${orgId}`, SK: `AUDIT#${auditId}` }),

@@ -1,0 +1,11 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { logger } from '../../adapters/system/logger';
+import { deliverPendingNotices } from '../../app/deliver-notices';
+import { deps } from '../../composition';
+
+/** Every minute: sends what the notice outbox holds to the subscribed contacts, exactly once each. */
+export const handler = async (_event: ScheduledEvent) => {
+  const report = await deliverPendingNotices(deps());
+  if (report.notices > 0) logger.info('notices delivered', { ...report });
+  return report;
+};
