@@ -2,6 +2,7 @@ import { DynamoAuditLog } from './adapters/dynamo/audit-log';
 import { DynamoBillingStatusStore } from './adapters/dynamo/billing-status-store';
 import { createDocumentClient } from './adapters/dynamo/client';
 import { DynamoDisputeStore } from './adapters/dynamo/dispute-store';
+import { DynamoDunningStore } from './adapters/dynamo/dunning-store';
 import { DynamoIdempotencyStore } from './adapters/dynamo/idempotency-store';
 import { DynamoNoticeStore } from './adapters/dynamo/notice-store';
 import { DynamoOrgStore } from './adapters/dynamo/org-store';
@@ -43,6 +44,7 @@ export interface Deps extends CoreDeps {
   readonly notices: DynamoNoticeStore;
   readonly contacts: DynamoNoticeStore;
   readonly noticeSender: NoticeSender;
+  readonly dunning: DynamoDunningStore;
 }
 
 /**
@@ -91,6 +93,7 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock): 
     notices,
     contacts: notices,
     noticeSender: noticeSenderFor(config),
+    dunning: new DynamoDunningStore(db, table),
   };
 }
 

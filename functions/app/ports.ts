@@ -158,6 +158,35 @@ export interface StripeCustomerStore {
   link(orgId: string, customerId: string): Promise<string>;
 }
 
+/**
+ * Whether the org can pay: paid self-serve plans need a default payment method (the payment-method
+ * mirror's `isDefault`). Implemented in adapters/dynamo over the mirror items.
+ */
+export interface PaymentMethodCheck {
+  hasDefaultPaymentMethod(orgId: string): Promise<boolean>;
+}
+
+/**
+ * The real-time usage summary shown with the subscription (`usage_summary`). Owned by the usage
+ * capability; the subscription handler only embeds what this returns.
+ */
+export interface UsageSummaryView {
+  readonly currency: Currency;
+  readonly periodKey: string;
+  readonly asOf: string;
+  readonly meters: readonly {
+    readonly meter: string;
+    readonly model?: string;
+    readonly quantity: number;
+    readonly amountMinor: number;
+  }[];
+  readonly totalMinor: number;
+}
+
+export interface UsageSummaryReader {
+  currentPeriod(orgId: string): Promise<UsageSummaryView>;
+}
+
 /** The payment-method mirror, as the routes read it. */
 export interface PaymentMethodReader {
   list(orgId: string): Promise<PaymentMethodMirror[]>;
@@ -167,4 +196,10 @@ export interface PaymentMethodReader {
 export interface PaidSubscriptionReader {
   /** True while the org has an active, paid, self-serve subscription (which needs a way to pay). */
   hasActivePaidSelfServe(orgId: string): Promise<boolean>;
+}
+
+/** Dunning transitions on the billing status (conditional on the version read) and the due list. */
+export interface DunningStore {
+  dueOrgs(nowIso: string, limit: number): Promise<string[]>;
+  apply(next: BillingStatus, expectedVersion: number, deadline: string | null, audit: AuditEntry): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { DunningState } from './billing-status';
+import type { BillingStatus, DunningState } from './billing-status';
 
 /**
  * The dunning state machine: a payment failure puts an org `past_due`; deadlines move it to `grace`,
@@ -69,3 +69,19 @@ export function transition(
 
 /** Any dunning state but `none` freezes new spend. */
 export const freezesSpend = (state: DunningState): boolean => state !== 'none';
+
+/**
+ * The billing status after a dunning transition: the dunning fields change, and the `dunning` freeze
+ * reason is added or removed — only that one, so an open dispute's reason is never touched.
+ */
+export function withDunning(status: BillingStatus, next: DunningSnapshot, at: string): BillingStatus {
+  const others = status.freezeReasons.filter((r) => r !== 'dunning');
+  return {
+    ...status,
+    dunningState: next.state,
+    dunningEnteredAt: next.enteredAt,
+    freezeReasons: freezesSpend(next.state) ? [...others, 'dunning'] : others,
+    updatedAt: at,
+    version: status.version + 1,
+  };
+}

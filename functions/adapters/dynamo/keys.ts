@@ -71,6 +71,12 @@ export const keys = {
   }),
   noticesPendingIndex: { GSI2PK: 'NOTICES_PENDING' } as const,
 
+  /**
+   * Orgs whose dunning deadline has passed: GSI2 `DUNNING_DUE`, sort key `<deadline ISO>#<org>`, set on
+   * the billing-status item while its dunning state has a deadline.
+   */
+  dunningDueIndex: { GSI2PK: 'DUNNING_DUE' } as const,
+
   /** List the org's audit trail newest first: Query PK, ScanIndexForward=false. Ids are ULIDs. */
   auditPartition: (orgId: string): string => `AUDIT#${orgId}`,
   audit: (orgId: string, auditId: string): TableKey => ({ PK: `AUDIT#${orgId}`, SK: `AUDIT#${auditId}` }),
@@ -138,6 +144,42 @@ export const keys = {
   budgetAlerts: (orgId: string, periodKey: string): TableKey => ({
     PK: `ORG#${orgId}`,
     SK: `BUDGET_ALERTS#${periodKey}`,
+  }),
+
+  /**
+   * The org's subscription (get by org): one item, so "one active subscription per org" is a condition
+   * on one key. A canceled subscription stays until a new one replaces it (its history stays too).
+   * While it has a pending change it is on GSI2 (`subscriptionsDue`), ordered by the boundary it falls
+   * on, so the rollup schedule reads only what is due.
+   */
+  subscription: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'SUBSCRIPTION' }),
+  subscriptionsDuePartition: 'SUBSCRIPTION_CHANGES_DUE',
+  subscriptionDue: (orgId: string, effectiveAt: string) => ({
+    GSI2PK: 'SUBSCRIPTION_CHANGES_DUE',
+    GSI2SK: `${effectiveAt}#${orgId}`,
+  }),
+
+  /** The subscription's lifecycle events, oldest first: Query PK (ids are ULIDs). */
+  subscriptionHistoryPartition: (orgId: string): string => `SUBSCRIPTION_HISTORY#${orgId}`,
+  subscriptionEvent: (orgId: string, eventId: string): TableKey => ({
+    PK: `SUBSCRIPTION_HISTORY#${orgId}`,
+    SK: `EVENT#${eventId}`,
+  }),
+
+  /**
+   * The terms timeline (plan, version, billing model, currency from an instant on): terms at T = Query PK
+   * with SK <= `FROM#<T>`, newest first, Limit 1. ISO-8601 UTC instants sort as strings. A segment at
+   * the next boundary exists exactly while a change is pending, so any instant can be answered.
+   */
+  termsPartition: (orgId: string): string => `TERMS#${orgId}`,
+  termsFromPrefix: 'FROM#',
+  termsSegment: (orgId: string, fromIso: string): TableKey => ({ PK: `TERMS#${orgId}`, SK: `FROM#${fromIso}` }),
+
+  /** Pending adjustment lines (proration) for the org's next invoice: Query PK, oldest first. */
+  adjustmentPartition: (orgId: string): string => `ADJUSTMENTS#${orgId}`,
+  adjustment: (orgId: string, adjustmentId: string): TableKey => ({
+    PK: `ADJUSTMENTS#${orgId}`,
+    SK: `ADJUSTMENT#${adjustmentId}`,
   }),
 } as const;
 

@@ -1,0 +1,71 @@
+import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DunningStore } from '../../app/ports';
+import type { AuditEntry } from '../../domain/audit';
+import type { BillingStatus } from '../../domain/billing-status';
+import { conflict } from '../../domain/errors';
+import { cancellationReasons } from './client';
+import { auditPut } from './items';
+import { keys } from './keys';
+
+/**
+ * Dunning transitions on the billing-status item: a conditional write on the version read, with the
+ * audit entry in the same transaction. While a state has a deadline the item sits on GSI2 under
+ * `DUNNING_DUE` sorted by that deadline, so the schedule reads only the orgs whose time has come.
+ */
+export class DynamoDunningStore implements DunningStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async dueOrgs(nowIso: string, limit: number): Promise<string[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :now',
+        ExpressionAttributeValues: { ':pk': keys.dunningDueIndex.GSI2PK, ':now': `${nowIso}#~` },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => (i as { data: BillingStatus }).data.orgId);
+  }
+
+  async apply(next: BillingStatus, expectedVersion: number, deadline: string | null, audit: AuditEntry): Promise<void> {
+    const due = deadline
+      ? {
+          set: ', GSI2PK = :duePk, GSI2SK = :dueSk',
+          values: { ':duePk': keys.dunningDueIndex.GSI2PK, ':dueSk': `${deadline}#${next.orgId}` },
+        }
+      : { set: ' REMOVE GSI2PK, GSI2SK', values: {} };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.billingStatus(next.orgId),
+                UpdateExpression: `SET #data = :data, version = :next${due.set}`,
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeNames: { '#data': 'data' },
+                ExpressionAttributeValues: {
+                  ':data': next,
+                  ':next': next.version,
+                  ':expected': expectedVersion,
+                  ...due.values,
+                },
+              },
+            },
+            auditPut(this.tableName, audit),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancellationReasons(error)?.[0]?.Code === 'ConditionalCheckFailed') {
+        throw conflict('conflict', `billing status of ${next.orgId} changed concurrently`);
+      }
+      throw error;
+    }
+  }
+}
