@@ -1,0 +1,5 @@
+export type { SandboxControl } from './control';
+export type { DelayRule, FailRule } from './faults';
+export { parseForm } from './form';
+export { DEFAULT_RETRY_DELAYS_MS, type StripeSandbox, type StripeSandboxOptions, startStripeSandbox } from './server';
+export { type Delivery, type DeliveryStatus, type ReleaseOrder, signatureHeader } from './webhooks';

@@ -1,0 +1,220 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { customerRoutes } from './api-customers';
+import { eventRoutes } from './api-events';
+import { createControl, handleControl, type SandboxControl } from './control';
+import type { Effects } from './disputes';
+import { disputeRoutes } from './disputes';
+import { StripeApiError, type StripeErrorBody, unrecognizedUrl } from './errors';
+import { API_VERSION, AUTOMATIC, EventLog, type RequestInfo } from './events';
+import { Faults } from './faults';
+import { canonicalJson, FormError, parseForm } from './form';
+import { readBody, sendJson, sleep } from './http';
+import { randomToken } from './ids';
+import { Params } from './params';
+import { type ApiContext, matchRoute, type Route } from './router';
+import { Store } from './store';
+import { WebhookDispatcher } from './webhooks';
+
+export interface StripeSandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Where events are POSTed; none means events are only recorded (GET /v1/events). */
+  webhookUrl?: string;
+  /** The endpoint's signing secret (`whsec_…`), as `stripe.webhooks.constructEvent` will verify. */
+  webhookSecret: string;
+  /** The one secret key accepted; without it any `sk_test_…` key is. */
+  apiKey?: string;
+  /** Webhook retry schedule (default roughly Stripe's, compressed into minutes). */
+  retryDelaysMs?: number[];
+  log?: (line: string) => void;
+}
+
+export interface StripeSandbox {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  control: SandboxControl;
+}
+
+export const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 60_000, 300_000, 600_000, 1_800_000];
+
+interface StoredResponse {
+  fingerprint: string;
+  status: number;
+  body: unknown;
+  requestId: string;
+}
+
+export async function startStripeSandbox(options: StripeSandboxOptions): Promise<StripeSandbox> {
+  if (!options.webhookSecret) throw new Error('webhookSecret is required');
+  const store = new Store();
+  const dispatcher = new WebhookDispatcher({
+    url: options.webhookUrl,
+    secret: options.webhookSecret,
+    retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const events = new EventLog(store, dispatcher);
+  const faults = new Faults();
+  const effects: Effects = { store, emit: (type, object, previous) => events.emit(type, object, AUTOMATIC, previous) };
+  const control = createControl({ store, dispatcher, faults, effects });
+  const routes: Route[] = [...customerRoutes, ...disputeRoutes, ...eventRoutes];
+  const idempotency = new Map<string, StoredResponse>();
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname.replace(/\/+$/, '');
+    const requestId = `req_${randomToken(14)}`;
+    const idempotencyKey = method === 'POST' ? ((req.headers['idempotency-key'] as string | undefined) ?? null) : null;
+    const baseHeaders: Record<string, string> = {
+      'request-id': requestId,
+      'stripe-version': (req.headers['stripe-version'] as string | undefined) ?? API_VERSION,
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    };
+    const fail = (status: number, body: StripeErrorBody, extra: Record<string, string> = {}) =>
+      sendJson(res, status, { error: { ...body, request_log_url: null } }, { ...baseHeaders, ...extra });
+
+    const auth = authenticate(req.headers.authorization, options.apiKey);
+    if (auth) return fail(401, auth);
+
+    const delay = faults.takeDelay(method, path);
+    if (delay && delay.phase !== 'after') await sleep(delay.ms);
+    const failure = faults.takeFailure(method, path);
+    if (failure) {
+      return fail(
+        failure.status,
+        {
+          type: failure.type!,
+          message: failure.message ?? `Injected failure (${failure.status}) for ${method} ${path}`,
+          ...(failure.code ? { code: failure.code } : {}),
+          ...(failure.decline_code ? { decline_code: failure.decline_code } : {}),
+        },
+        failure.shouldRetry === undefined ? {} : { 'stripe-should-retry': String(failure.shouldRetry) },
+      );
+    }
+
+    let raw: ReturnType<typeof parseForm>;
+    try {
+      raw = parseForm(method === 'POST' ? await readBody(req) : url.search.slice(1));
+    } catch (error) {
+      const message = error instanceof FormError ? error.message : 'Invalid request body';
+      return fail(400, { type: 'invalid_request_error', message });
+    }
+
+    // Idempotency (https://docs.stripe.com/api/idempotent_requests): the first result of a key is
+    // saved — errors included, except 5xx, which are safe to retry — and replayed for the same
+    // parameters; other parameters under the same key are a 400 idempotency_error.
+    const fingerprint = `${method} ${path} ${canonicalJson(raw)}`;
+    if (idempotencyKey) {
+      const stored = idempotency.get(idempotencyKey);
+      if (stored && stored.fingerprint !== fingerprint) {
+        return fail(400, {
+          type: 'idempotency_error',
+          message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+        });
+      }
+      if (stored) {
+        return sendJson(res, stored.status, stored.body, {
+          ...baseHeaders,
+          'idempotent-replayed': 'true',
+          'original-request': stored.requestId,
+        });
+      }
+    }
+
+    const matched = matchRoute(routes, method, path);
+    let status = 200;
+    let body: unknown;
+    if (!matched) {
+      const err = unrecognizedUrl(method, path);
+      status = err.status;
+      body = { error: err.body };
+    } else {
+      const request: RequestInfo = { id: requestId, idempotencyKey };
+      const ctx: ApiContext = {
+        store,
+        events,
+        params: new Params(raw),
+        pathParams: matched.pathParams,
+        request,
+        emit: (type, object, previous) => {
+          events.emit(type, object, request, previous);
+        },
+      };
+      try {
+        body = matched.route.handler(ctx);
+        // Responses are copies: later changes must not leak into a stored (replayable) response.
+        body = structuredClone(body);
+      } catch (error) {
+        if (error instanceof StripeApiError) {
+          status = error.status;
+          body = { error: { ...structuredClone(error.body), request_log_url: null } };
+        } else {
+          status = 500;
+          const message = error instanceof Error ? error.message : String(error);
+          options.log?.(`sandbox error on ${method} ${path}: ${message}`);
+          body = { error: { type: 'api_error', message: `Sandbox internal error: ${message}` } };
+        }
+      }
+    }
+    if (idempotencyKey && status < 500) idempotency.set(idempotencyKey, { fingerprint, status, body, requestId });
+    if (delay?.phase === 'after') await sleep(delay.ms);
+    sendJson(res, status, body, baseHeaders);
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    const work = url.pathname.startsWith('/_sandbox/')
+      ? handleControl(control, req, res, url)
+      : handleApi(req, res, url);
+    work.catch((error: unknown) => {
+      options.log?.(`sandbox failure: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: { type: 'api_error', message: 'Sandbox failure' } });
+      else res.destroy();
+    });
+  });
+  // The SDK keeps connections alive; close() must not wait for idle sockets.
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+    port: address.port,
+    control,
+    close: async () => {
+      dispatcher.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Stripe takes the secret key as a Bearer token (the SDK) or as the Basic-auth user (`curl -u sk_…:`).
+ * A missing or unknown key is a 401 whose error type is `invalid_request_error`, as in Stripe.
+ */
+function authenticate(header: string | undefined, apiKey: string | undefined): StripeErrorBody | undefined {
+  let key: string | undefined;
+  if (header?.startsWith('Bearer ')) key = header.slice(7).trim();
+  else if (header?.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0];
+  if (!key) {
+    return {
+      type: 'invalid_request_error',
+      message:
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+    };
+  }
+  const accepted = apiKey ? key === apiKey : /^(sk|rk)_test_/.test(key);
+  if (!accepted) {
+    const masked = key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}` : '***';
+    return { type: 'invalid_request_error', code: 'api_key_invalid', message: `Invalid API Key provided: ${masked}` };
+  }
+  return undefined;
+}
