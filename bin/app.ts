@@ -6,6 +6,11 @@ import { MissingHandlerError } from '../lib/billing-function';
 import { BillingStatefulStack } from '../lib/stateful-stack';
 
 const app = new App();
+// The CLI refuses user context under `aws:` (`-c aws:cdk:bundling-stacks=[]` is rejected), and sets that key
+// itself to bundle every stack on synth. `-c skipBundling=true` overrides it here, before any stack exists:
+// a template-only synth (no esbuild), for reviewing templates and cdk-nag while handlers are being written.
+const skipBundling = app.node.tryGetContext('skipBundling');
+if (skipBundling === true || skipBundling === 'true') app.node.setContext('aws:cdk:bundling-stacks', []);
 try {
   // Account/region come from the CLI profile at deploy time; synth stays environment-agnostic and offline.
   const stateful = new BillingStatefulStack(app, 'BillingStatefulStack', {
