@@ -27,7 +27,12 @@ export const PRODUCT_TABLES: Tables = {
 
 export function synthBilling(tables: Tables = PRODUCT_TABLES, opts: { nag?: boolean } = {}) {
   // An empty bundling-stacks list skips esbuild: the templates are the same, minus the asset contents.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // CDK's built-in CloudFormation linter (several seconds) runs only where it is the subject: with nag,
+  // as `cdk synth` runs it.
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: opts.nag === true,
+  });
   const stateful = new BillingStatefulStack(app, 'Stateful', { queues: tables.queues });
   const api = new BillingApiStack(app, 'Api', {
     table: stateful.table,
@@ -36,7 +41,7 @@ export function synthBilling(tables: Tables = PRODUCT_TABLES, opts: { nag?: bool
     schedules: tables.schedules,
   });
   if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  // Aspects run during synthesis; Template/Annotations.fromStack would also trigger it, once per app.
+  // Validation plugins run here and throw on any finding; Template.fromStack reuses this assembly.
   app.synth();
   return { app, stateful, api };
 }

@@ -1,0 +1,239 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CONSUMER_TIMEOUT_SECONDS } from '../../functions/queues';
+import type { RouteDefinition } from '../../functions/routes';
+import type { BillingApiStack } from '../../lib/api-stack';
+import { PRODUCT_TABLES, synthBilling } from './support';
+
+const { routes, queues, schedules } = PRODUCT_TABLES;
+const consumers = queues.filter((q) => q.consumerEntry);
+
+let stack: BillingApiStack;
+let template: Template;
+type Resource = { Type: string; Properties: Record<string, any> };
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  stack = synthBilling().api;
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+});
+
+const fnLogicalId = (id: string) => {
+  const fn = stack.functions.get(id);
+  if (!fn) throw new Error(`no function ${id}`);
+  return stack.getLogicalId(fn.fn.node.defaultChild as CfnFunction);
+};
+const fnProps = (id: string) => resources[fnLogicalId(id)]?.Properties ?? {};
+const envOf = (id: string): Record<string, unknown> => fnProps(id).Environment?.Variables ?? {};
+/** Every action the function's role may perform, flattened from its policies. */
+const actionsOf = (id: string): string[] => {
+  const fn = stack.functions.get(id);
+  if (!fn) throw new Error(`no function ${id}`);
+  const roleId = stack.getLogicalId(fn.role.node.defaultChild as CfnRole);
+  return Object.values(resources)
+    .filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: roleId }]),
+    )
+    .flatMap((r) => r.Properties.PolicyDocument.Statement)
+    .flatMap((s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+};
+const allFunctionIds = () => [
+  ...routes.map((r) => r.id),
+  ...consumers.map((q) => `${q.id}Consumer`),
+  ...schedules.map((s) => s.id),
+];
+
+describe('functions', () => {
+  it('one Lambda per route, per queue consumer and per schedule, and no other', () => {
+    template.resourceCountIs('AWS::Lambda::Function', routes.length + consumers.length + schedules.length);
+    expect([...stack.functions.keys()].sort()).toEqual(allFunctionIds().sort());
+  });
+
+  it.each(allFunctionIds())('%s: Node 22 on arm64, X-Ray, its own log group, Powertools and source maps', (id) => {
+    const props = fnProps(id);
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.Handler).toBe('index.handler');
+    expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(props.LoggingConfig).toEqual({ LogGroup: { Ref: expect.stringMatching(/Logs/) } });
+    expect(envOf(id)).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'billing',
+      POWERTOOLS_LOG_LEVEL: { Ref: 'LogLevel' },
+      NODE_OPTIONS: '--enable-source-maps',
+      TABLE_NAME: { 'Fn::ImportValue': expect.any(String) },
+    });
+  });
+
+  it('every log group has a retention', () => {
+    for (const lg of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(lg.Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+    template.resourceCountIs('AWS::Logs::LogGroup', allFunctionIds().length + 1);
+  });
+
+  it('no environment variable carries a secret value: secrets are passed as Secrets Manager ARNs', () => {
+    for (const id of allFunctionIds()) {
+      for (const [name, value] of Object.entries(envOf(id))) {
+        if (/SECRET|PASSWORD|TOKEN|API_?KEY|PRIVATE/i.test(name)) {
+          expect(`${id}.${name}`).toMatch(/_ARN$/);
+          // An ARN built by CloudFormation (the secret name is a parameter), never a literal.
+          expect(typeof value).toBe('object');
+          expect(JSON.stringify(value)).toMatch(/arn:.*:secretsmanager:.*:secret:/);
+        }
+      }
+    }
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/(sk|rk|pk)_(live|test)_|whsec_/);
+  });
+});
+
+describe('HTTP API', () => {
+  const authorizerId = () => Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+
+  it('has one JWT authorizer whose issuer and audience are the stack parameters', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: { Ref: 'JwtIssuer' }, Audience: [{ Ref: 'JwtAudience' }] },
+    });
+    template.hasParameter('JwtIssuer', { Type: 'String' });
+    template.hasParameter('JwtAudience', { Type: 'String' });
+  });
+
+  it('has exactly one route per table entry', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+  });
+
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s',
+    (routeKey: string, route: RouteDefinition) => {
+      const found = Object.values(
+        template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }),
+      );
+      expect(found).toHaveLength(1);
+      const props = found[0]?.Properties;
+      if (route.auth === 'jwt') {
+        expect(props.AuthorizationType).toBe('JWT');
+        expect(props.AuthorizerId).toEqual({ Ref: authorizerId() });
+      } else {
+        expect(props.AuthorizationType).toBe('NONE');
+        expect(props.AuthorizerId).toBeUndefined();
+      }
+      // The route's integration invokes the route's own function.
+      const integrationId = JSON.stringify(props.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
+      expect(resources[integrationId]?.Properties.IntegrationUri).toEqual({
+        'Fn::GetAtt': [fnLogicalId(route.id), 'Arn'],
+      });
+    },
+  );
+
+  it('the default stage writes JSON access logs and is throttled', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId"') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+  });
+});
+
+describe('least privilege', () => {
+  it.each(routes.map((r) => [r.id, r] as const))('%s: only what the route table says it needs', (id, route) => {
+    const actions = actionsOf(id);
+    const needs = route.needs ?? [];
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']));
+    expect(actions.includes('sqs:SendMessage')).toBe(
+      needs.includes('usage_queue') || needs.includes('stripe_events_queue'),
+    );
+    expect(actions.includes('secretsmanager:GetSecretValue')).toBe(
+      needs.includes('stripe_secret') || needs.includes('webhook_secret'),
+    );
+    expect(actions.includes('ses:SendEmail')).toBe(needs.includes('email'));
+    const env = envOf(id);
+    expect('STRIPE_SECRET_ARN' in env).toBe(needs.includes('stripe_secret'));
+    expect('STRIPE_WEBHOOK_SECRET_ARN' in env).toBe(needs.includes('webhook_secret'));
+    expect('USAGE_QUEUE_URL' in env).toBe(needs.includes('usage_queue'));
+    expect('STRIPE_EVENTS_QUEUE_URL' in env).toBe(needs.includes('stripe_events_queue'));
+  });
+
+  it('the only "*" resources are X-Ray, which has no resource-level permissions', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
+    // Any "*" in a resource (e.g. grantReadWriteData's `index/*`) counts, not only a bare "*".
+    const star = statements.filter((st: { Resource: unknown }) => JSON.stringify(st.Resource).includes('*'));
+    expect(star).toHaveLength(allFunctionIds().length);
+    for (const st of star) {
+      expect(st).toEqual({
+        Effect: 'Allow',
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        Resource: '*',
+      });
+    }
+  });
+
+  it('no function has a managed policy (AWSLambdaBasicExecutionRole would allow every log group)', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('queue consumers', () => {
+  it.each(consumers.map((q) => [q.id, q] as const))('%s: batch, window, partial batch failures', (id, def) => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fnLogicalId(`${id}Consumer`) },
+      EventSourceArn: { 'Fn::ImportValue': Match.stringLikeRegexp(`${id}Queue`) },
+      BatchSize: def.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ...(def.maxBatchingWindowSeconds > 0 ? { MaximumBatchingWindowInSeconds: def.maxBatchingWindowSeconds } : {}),
+    });
+    expect(fnProps(`${id}Consumer`).Timeout).toBe(CONSUMER_TIMEOUT_SECONDS);
+    // Visibility timeout must cover six consumer timeouts (AWS guidance), or in-flight records reappear.
+    expect(def.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * CONSUMER_TIMEOUT_SECONDS);
+  });
+
+  it('one event source mapping per consumer', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumers.length);
+  });
+
+  it('the Stripe reconciler may read the Stripe API key; the usage consumer may not', () => {
+    expect(actionsOf('stripeEventsConsumer')).toContain('secretsmanager:GetSecretValue');
+    expect(envOf('stripeEventsConsumer')).toHaveProperty('STRIPE_SECRET_ARN');
+    expect(actionsOf('usageConsumer')).not.toContain('secretsmanager:GetSecretValue');
+  });
+});
+
+describe('schedules', () => {
+  /** What EventBridge shows for a rate: CDK writes the largest whole unit. */
+  const rate = (minutes: number) => {
+    const d = Duration.minutes(minutes);
+    const [n, unit] =
+      minutes % 1440 === 0 ? [d.toDays(), 'day'] : minutes % 60 === 0 ? [d.toHours(), 'hour'] : [minutes, 'minute'];
+    return `rate(${n} ${unit}${n === 1 ? '' : 's'})`;
+  };
+
+  it('one rule per schedule', () => {
+    template.resourceCountIs('AWS::Events::Rule', schedules.length);
+  });
+
+  it.each(schedules.map((s) => [s.id, s] as const))('%s: rate and target', (id, def) => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: rate(def.everyMinutes),
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnLogicalId(id), 'Arn'] } })],
+    });
+    // Grants exactly as the schedule table says, like routes.
+    const needs = def.needs ?? [];
+    expect(actionsOf(id).includes('secretsmanager:GetSecretValue')).toBe(needs.includes('stripe_secret'));
+    expect(actionsOf(id).includes('ses:SendEmail')).toBe(needs.includes('email'));
+    expect('SES_FROM_ADDRESS' in envOf(id)).toBe(needs.includes('email'));
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [fnLogicalId(id), 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+});
