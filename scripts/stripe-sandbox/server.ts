@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { customerRoutes } from './api-customers';
 import { eventRoutes } from './api-events';
+import { invoiceRoutes } from './api-invoices';
+import { paymentRoutes } from './api-payments';
 import { createControl, handleControl, type SandboxControl } from './control';
 import type { Effects } from './disputes';
 import { disputeRoutes } from './disputes';
@@ -60,7 +62,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
   const faults = new Faults();
   const effects: Effects = { store, emit: (type, object, previous) => events.emit(type, object, AUTOMATIC, previous) };
   const control = createControl({ store, dispatcher, faults, effects });
-  const routes: Route[] = [...customerRoutes, ...disputeRoutes, ...eventRoutes];
+  const routes: Route[] = [...customerRoutes, ...paymentRoutes, ...disputeRoutes, ...invoiceRoutes, ...eventRoutes];
   const idempotency = new Map<string, StoredResponse>();
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL) => {

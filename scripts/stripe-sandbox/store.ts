@@ -50,6 +50,8 @@ export class Store {
   readonly disputes = new Collection<Stripe.Dispute>('dispute');
   readonly invoices = new Collection<Stripe.Invoice>('invoice');
   readonly invoiceItems = new Collection<Stripe.InvoiceItem>('invoiceitem');
+  /** The `il_…` id of each item's line, stable while the draft changes. */
+  readonly lineIds = new Map<string, string>();
   readonly events = new Collection<Stripe.Event>('event');
 
   /** Any object by id, for `expand[]` (Stripe ids name their kind by prefix). */
