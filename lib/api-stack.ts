@@ -119,14 +119,25 @@ export class BillingApiStack extends Stack {
       description: 'Expected `aud` claim of access tokens',
     });
     // Secrets are referenced by name; their values never appear in the template or in Lambda environment.
+    // The functions get a *partial* ARN (name without Secrets Manager's random `-xxxxxx` suffix) and pass it
+    // to GetSecretValue. Secrets Manager then reads a name that itself ends in `-` + 6 characters as name +
+    // suffix and does not find the secret (`…/stripe-webhook-secret` would fail at runtime), so such names are
+    // refused at deploy time instead.
+    const secretNamePattern = '^[A-Za-z0-9/_+=.@-]+(?<!-[A-Za-z0-9]{6})$';
+    const secretNameRule =
+      'a Secrets Manager secret name (letters, digits, /_+=.@-) that does not end in a hyphen followed by 6 characters';
     const stripeSecretName = new CfnParameter(this, 'StripeSecretName', {
       type: 'String',
       default: 'billing/stripe-secret-key',
+      allowedPattern: secretNamePattern,
+      constraintDescription: secretNameRule,
       description: 'Secrets Manager secret holding the Stripe API secret key (SecretString)',
     });
     const webhookSecretName = new CfnParameter(this, 'StripeWebhookSecretName', {
       type: 'String',
-      default: 'billing/stripe-webhook-secret',
+      default: 'billing/stripe-webhook-signing',
+      allowedPattern: secretNamePattern,
+      constraintDescription: secretNameRule,
       description: 'Secrets Manager secret holding the Stripe webhook signing secret(s), comma-separated',
     });
     this.logLevel = new CfnParameter(this, 'LogLevel', {
