@@ -28,20 +28,19 @@ import { assertHandlersExist, BillingFunction } from './billing-function';
 import type { BillingQueue, QueueId } from './stateful-stack';
 
 /**
- * What grantReadWriteData allows on items (transactions are authorized per item action), without the
- * stream actions. DescribeTable: the health route checks the table is reachable.
+ * The item actions the adapters use (transactions are authorized per contained item action, so there is no
+ * TransactWriteItems action to grant). grantReadWriteData would add dynamodb:Scan, DescribeTable and the
+ * stream actions: nothing calls them, and Scan is the one action that reads every tenant's items at once.
  */
 export const TABLE_READ_WRITE_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:GetItem',
   'dynamodb:Query',
-  'dynamodb:Scan',
   'dynamodb:ConditionCheckItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
 ];
 
 export type Need = NonNullable<RouteDefinition['needs']>[number];
@@ -303,8 +302,8 @@ export class BillingApiStack extends Stack {
     // Read/write on the table and its two GSIs: every function at least reads org state and almost all
     // write (idempotency records and the audit trail are written by every mutating route). The single-table
     // design has no narrower unit than the table; which items a tenant may touch is enforced in code.
-    // These are grantReadWriteData's item actions minus the stream ones (no stream), but on the index ARNs
-    // named in TABLE_SCHEMA instead of `index/*`, so there is no wildcard to suppress (AwsSolutions-IAM5).
+    // That is grantReadWriteData's job, narrowed (see TABLE_READ_WRITE_ACTIONS) and on the index ARNs named in
+    // TABLE_SCHEMA instead of `index/*`, so there is no wildcard to suppress (AwsSolutions-IAM5).
     iam.Grant.addToPrincipal({
       grantee: fn.fn,
       actions: TABLE_READ_WRITE_ACTIONS,
