@@ -1,24 +1,32 @@
 import { QUEUES } from '../../functions/queues';
 import { LOCAL_TABLE_NAME } from '../../functions/table-schema';
 import { ensureTable } from './create-table';
-import { localDynamoClient, startDynamoDbLocal } from './dynamodb-local';
-import { freePort, Supervisor } from './processes';
+import { type DynamoDbLocal, localDynamoClient, startDynamoDbLocal } from './dynamodb-local';
+import { log } from './log';
+import { exitWhenStdinCloses, freePort, Supervisor } from './processes';
 import { createQueues, localSqsClient, startSqs } from './sqs';
 
 /**
- * The integration tests' stack: an in-memory DynamoDB Local and fauxqs on free ports (several runs may
- * share this machine), with the table and queues created. Started by test/integration/global-setup.mjs
- * as a child process; prints one JSON line with the environment, then runs until SIGTERM.
+ * The integration tests' stack: an in-memory DynamoDB Local and fauxqs on free ports (several test runs
+ * may share this machine, so never fixed ones), with the table and the product's queues created.
+ * Started by test/integration/global-setup.mjs as a detached child: prints one JSON line with the
+ * environment for the tests, then runs until SIGTERM — or until its stdin closes, which means jest died
+ * without running the teardown (Ctrl-C, a crash): then it stops its children and exits, so no JVM is
+ * left behind.
  */
+const supervisor = new Supervisor(() => void supervisor.stop().then(() => process.exit(1)));
+
 async function main() {
-  const supervisor = new Supervisor(() => process.exit(1));
+  const started = Date.now();
   supervisor.installSignalHandlers();
-  const [dynamoPort, sqsPort] = await Promise.all([freePort(), freePort()]);
-  const [dynamo, sqs] = await Promise.all([startDynamoDbLocal({ port: dynamoPort, supervisor }), startSqs(sqsPort)]);
-  supervisor.onStop(() => sqs.stop());
+  exitWhenStdinCloses(() => void supervisor.stop().then(() => process.exit(0)));
+
+  const [dynamo, sqs] = await Promise.all([startDynamoOnAFreePort(), startSqs({ port: 0, supervisor })]);
   const client = localDynamoClient(dynamo.endpoint);
-  await ensureTable(client, LOCAL_TABLE_NAME);
-  const queues = await createQueues(localSqsClient(sqs.endpoint), QUEUES);
+  const sqsClient = localSqsClient(sqs.endpoint);
+  const [, queues] = await Promise.all([ensureTable(client, LOCAL_TABLE_NAME), createQueues(sqsClient, QUEUES)]);
+  client.destroy();
+  sqsClient.destroy();
   const env = {
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
@@ -32,11 +40,28 @@ async function main() {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    LOCAL_STACK_STARTUP_MS: String(Date.now() - started),
   };
   process.stdout.write(`${JSON.stringify(env)}\n`);
 }
 
+/**
+ * freePort() only says a port was free a moment ago; another run can take it before the JVM binds. The
+ * JVM then exits at once, so try again on another port rather than fail the whole test run.
+ */
+async function startDynamoOnAFreePort(): Promise<DynamoDbLocal> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await startDynamoDbLocal({ port, inMemory: true, supervisor, fastStart: true });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log('WARN', 'DynamoDB Local did not start; trying another port', { port, error: String(error) });
+    }
+  }
+}
+
 main().catch((error: Error) => {
-  process.stderr.write(`test stack failed to start: ${error.message}\n`);
-  process.exit(1);
+  process.stderr.write(`test stack failed to start: ${error.stack ?? error.message}\n`);
+  void supervisor.stop().then(() => process.exit(1)); // stop what did start
 });

@@ -1,18 +1,23 @@
-// Stops the test stack's whole process group (the JVM included) and waits for it to go.
+// Stops the test stack's whole process group (SIGTERM: it stops DynamoDB Local and fauxqs and exits),
+// SIGKILL after a grace period; closing its stdin is the backstop (see global-setup.mjs).
 export default async function globalTeardown() {
   const child = globalThis.__testStack;
-  if (!child || child.exitCode !== null) return;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise((resolve) => child.once('exit', resolve));
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    child.kill('SIGTERM');
-  }
-  const timer = setTimeout(() => {
+  const signal = (name) => {
     try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {}
-  }, 5000);
+      process.kill(-child.pid, name);
+    } catch {
+      try {
+        child.kill(name);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  signal('SIGTERM');
+  child.stdin.end();
+  const timer = setTimeout(() => signal('SIGKILL'), 8000);
   await gone;
   clearTimeout(timer);
 }
