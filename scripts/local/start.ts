@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { QUEUES } from '../../functions/queues';
 import { ROLES } from '../../functions/routes';
@@ -8,66 +8,101 @@ import { SCHEDULES } from '../../functions/schedules';
 import { LOCAL_TABLE_NAME } from '../../functions/table-schema';
 import { ensureTable } from './create-table';
 import { loadOrCreateDevKeys, mintToken } from './dev-auth';
-import { localDynamoClient, startDynamoDbLocal } from './dynamodb-local';
+import { ensureDynamoDbLocal, localDynamoClient, startDynamoDbLocal } from './dynamodb-local';
 import { startGateway } from './gateway';
 import { log } from './log';
 import { type SqsHandler, startPoller } from './poller';
-import { assertPortFree, Supervisor, waitFor } from './processes';
+import { assertPortFree, readyLine, Supervisor } from './processes';
 import { startScheduler } from './scheduler';
 import { createQueues, localSqsClient, startSqs } from './sqs';
 
 /**
  * `npm start`: the whole product on one machine, on real parts — DynamoDB Local (persisted under
- * .data/), fauxqs, the Stripe sandbox (or real Stripe test mode with STRIPE_SECRET_KEY), the local API
- * gateway, a poller per queue and the schedules — all running the same handler modules as the Lambdas.
+ * .data/), fauxqs, the Stripe sandbox (or real Stripe test mode when STRIPE_SECRET_KEY is set), the
+ * local API gateway, one poller per queue consumer and the schedules — all running the same handler
+ * modules the Lambdas run.
+ *
+ * Options (a flag wins over its environment variable):
+ *   --api-port / LOCAL_API_PORT (3000)          --dynamodb-port / LOCAL_DYNAMODB_PORT (8000)
+ *   --sqs-port / LOCAL_SQS_PORT (9324)          --stripe-port / LOCAL_STRIPE_PORT (12111)
+ *   --data-dir / LOCAL_DATA_DIR (.data)         --fresh: wipe the data folder first
+ *   --speed N / CLOCK_FACTOR (1): schedules fire N× as often, the handlers' clock runs N× as fast, and
+ *     failed queue records come back after visibility timeout / N
+ *   --retry-delay S / LOCAL_RETRY_DELAY_SECONDS: failed queue records come back after S seconds instead
+ *     (Lambda waits for the whole visibility timeout; a demo may not want to)
+ *   LOCAL_QUIET=true hides the runtime's INFO lines; POWERTOOLS_LOG_LEVEL (WARN) sets the handlers'.
  */
 const ROOT = resolve(__dirname, '../..');
 const { values: flags } = parseArgs({
   options: {
     fresh: { type: 'boolean', default: false },
-    speed: { type: 'string', default: process.env.CLOCK_FACTOR ?? '1' },
-    'data-dir': { type: 'string', default: process.env.LOCAL_DATA_DIR ?? join(ROOT, '.data') },
+    speed: { type: 'string' },
+    'retry-delay': { type: 'string' },
+    'data-dir': { type: 'string' },
+    'api-port': { type: 'string' },
+    'dynamodb-port': { type: 'string' },
+    'sqs-port': { type: 'string' },
+    'stripe-port': { type: 'string' },
   },
 });
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const PORTS = {
-  api: port('LOCAL_API_PORT', 3000),
-  dynamodb: port('LOCAL_DYNAMODB_PORT', 8000),
-  sqs: port('LOCAL_SQS_PORT', 9324),
-  stripe: port('LOCAL_STRIPE_PORT', 12111),
-};
+
+function numberOption(flag: string | undefined, envVar: string, fallback: number, what: string): number {
+  const raw = flag ?? process.env[envVar];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${what} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
 const DEMO_ORG = 'org_demo';
+/** The key the sandbox accepts and the adapter sends (the sandbox rejects any other, as Stripe would). */
+const SANDBOX_API_KEY = 'sk_test_local_sandbox';
 
 async function main() {
   const started = Date.now();
-  const supervisor = new Supervisor(() => void supervisor.stop().then(() => process.exit(1)));
-  supervisor.installSignalHandlers();
-  const dataDir = resolve(flags['data-dir']!);
+  const ports = {
+    api: numberOption(flags['api-port'], 'LOCAL_API_PORT', 3000, 'the API port'),
+    dynamodb: numberOption(flags['dynamodb-port'], 'LOCAL_DYNAMODB_PORT', 8000, 'the DynamoDB port'),
+    sqs: numberOption(flags['sqs-port'], 'LOCAL_SQS_PORT', 9324, 'the SQS port'),
+    stripe: numberOption(flags['stripe-port'], 'LOCAL_STRIPE_PORT', 12111, 'the Stripe sandbox port'),
+  };
+  const speed = numberOption(flags.speed, 'CLOCK_FACTOR', 1, '--speed');
+  if (!(speed > 0)) throw new Error('--speed must be greater than 0');
+  const retryDelayRaw = flags['retry-delay'] ?? process.env.LOCAL_RETRY_DELAY_SECONDS;
+  const dataDir = resolve(flags['data-dir'] ?? process.env.LOCAL_DATA_DIR ?? join(ROOT, '.data'));
+
   if (flags.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const speed = Number(flags.speed);
-  if (!(speed > 0)) throw new Error('--speed must be a positive number');
 
-  await assertPortFree(PORTS.api, 'the API', 'LOCAL_API_PORT');
+  // Every port up front, so a clash is reported before anything starts.
+  await assertPortFree(ports.api, 'the API', 'LOCAL_API_PORT');
+  await assertPortFree(ports.dynamodb, 'DynamoDB Local', 'LOCAL_DYNAMODB_PORT');
+  await assertPortFree(ports.sqs, 'the local SQS endpoint (fauxqs)', 'LOCAL_SQS_PORT');
+  await ensureDynamoDbLocal(); // before timing the JVM: the first run fetches it
+
   const [dynamo, sqs] = await Promise.all([
     startDynamoDbLocal({
-      port: PORTS.dynamodb,
+      port: ports.dynamodb,
       dataDir: join(dataDir, 'dynamodb'),
       logFile: join(dataDir, 'dynamodb-local.log'),
       supervisor,
     }),
-    startSqs(PORTS.sqs),
+    // fauxqs keeps everything in memory: a restart drops queued messages (the queues are re-created
+    // below). Accepted locally — see scripts/local/sqs.ts.
+    startSqs({ port: ports.sqs, supervisor }),
   ]);
-  supervisor.onStop(() => sqs.stop());
-  await ensureTable(localDynamoClient(dynamo.endpoint), LOCAL_TABLE_NAME);
+  const dynamoClient = localDynamoClient(dynamo.endpoint);
+  await ensureTable(dynamoClient, LOCAL_TABLE_NAME);
+  dynamoClient.destroy();
   const sqsClient = localSqsClient(sqs.endpoint);
   const queues = await createQueues(sqsClient, QUEUES);
 
-  const apiUrl = `http://127.0.0.1:${PORTS.api}`;
-  const stripe = await startStripe(supervisor, dataDir, `${apiUrl}/v1/webhooks/stripe`);
+  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const stripe = await startStripe(ports.stripe, dataDir, `${apiUrl}/v1/webhooks/stripe`);
 
-  // The handlers read their configuration from the environment, exactly as in Lambda: set it before
-  // any handler module is imported.
+  // The handlers read their configuration from the environment, exactly as in Lambda (functions/
+  // config.ts): it is set here, before any handler module is imported — the gateway, the pollers and
+  // the scheduler all import handlers lazily, after this point.
   Object.assign(process.env, {
     TABLE_NAME: LOCAL_TABLE_NAME,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
@@ -86,9 +121,15 @@ async function main() {
   });
 
   const keys = await loadOrCreateDevKeys(join(dataDir, 'dev-keys'));
-  const gateway = await startGateway({ port: PORTS.api, keys, root: ROOT });
-  supervisor.onStop(() => gateway.close());
+  const gateway = await startGateway({ port: ports.api, keys });
+  supervisor.onStop('gateway', () => gateway.close());
 
+  const retryDelaySeconds = (def: (typeof QUEUES)[number]) =>
+    retryDelayRaw !== undefined && retryDelayRaw !== ''
+      ? Number(retryDelayRaw)
+      : speed === 1
+        ? undefined // Lambda: the whole visibility timeout
+        : Math.max(1, Math.round(def.visibilityTimeoutSeconds / speed));
   for (const def of QUEUES) {
     if (!def.consumerEntry) {
       log('WARN', 'queue has no consumer yet: messages wait in it', { queue: def.name });
@@ -100,23 +141,29 @@ async function main() {
       sqs: sqsClient,
       queueUrl: created.url,
       queueArn: created.arn,
+      dlqUrl: created.dlqUrl,
       definition: def,
       handler,
-      retryDelaySeconds: Math.max(1, Math.round(def.visibilityTimeoutSeconds / speed)),
+      retryDelaySeconds: retryDelaySeconds(def),
     });
-    supervisor.onStop(() => poller.stop());
+    supervisor.onStop(`poller ${def.name}`, () => poller.stop());
   }
   const scheduler = startScheduler({ schedules: SCHEDULES, speed, root: ROOT, runAtStart: true });
-  supervisor.onStop(() => scheduler.stop());
+  supervisor.onStop('scheduler', () => scheduler.stop());
 
+  // The demo org is provisioned through the API itself, as the platform would (PUT is idempotent).
   const platform = await mintToken(keys, { sub: 'svc_platform', role: 'platform' });
   const provisioned = await fetch(`${apiUrl}/v1/orgs/${DEMO_ORG}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${platform}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Demo AI Co', default_currency: 'USD' }),
   });
-  if (!provisioned.ok)
-    throw new Error(`could not provision ${DEMO_ORG}: ${provisioned.status} ${await provisioned.text()}`);
+  if (!provisioned.ok) {
+    log('ERROR', `could not provision ${DEMO_ORG}; the API is up, the demo org may be missing`, {
+      status: provisioned.status,
+      body: (await provisioned.text()).slice(0, 500),
+    });
+  }
 
   const tokens: string[] = [];
   for (const role of ROLES) {
@@ -125,86 +172,105 @@ async function main() {
   }
   tokens.push(`platform: ${platform}`);
 
+  const endpoints = { api: apiUrl, dynamodb: dynamo.endpoint, sqs: sqs.endpoint, usageQueueUrl: queues.usage.url };
+  writeFileSync(join(dataDir, 'local-endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+  const rel = (p: string) => {
+    const r = relative(process.cwd(), p);
+    return r === '' ? '.' : r.startsWith('..') ? p : r;
+  };
+  const dataFlag = dataDir === join(ROOT, '.data') ? '' : ` --data-dir ${rel(dataDir)}`;
+  const sendUsage = `npx tsx ${rel(join(ROOT, 'scripts/local/send-usage.ts'))}${dataFlag}`;
+
   process.stdout.write(`
-Billing layer running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)${speed !== 1 ? `, clock ×${speed}` : ''}
+Billing layer running locally — ready in ${((Date.now() - started) / 1000).toFixed(1)} s${speed !== 1 ? ` (clock ×${speed})` : ''}
 
-API            ${apiUrl}            (OpenAPI: ${apiUrl}/v1/openapi.json)
-DynamoDB Local ${dynamo.endpoint}   (data in ${join(dataDir, 'dynamodb')})
-SQS (fauxqs)   ${sqs.endpoint}
-  usage queue  ${queues.usage.url}
-Stripe         ${stripe.description}
+API             ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
+DynamoDB Local  ${dynamo.endpoint}   (data: ${rel(join(dataDir, 'dynamodb'))}, log: ${rel(dynamo.logFile)})
+SQS (fauxqs)    ${sqs.endpoint}   (in memory)
+  usage queue   ${queues.usage.url}
+Stripe          ${stripe.description}
 
-Dev tokens for ${DEMO_ORG} (valid 12 h; more with: npm run token -- --org <id> --role <role>):
+Dev tokens for ${DEMO_ORG} (12 h; more: npm run token -- --org <id> --role <role>):
 ${tokens.join('\n')}
 
 Try:
   curl -s ${apiUrl}/v1/health
-  curl -s -H "authorization: Bearer <owner token>" ${apiUrl}/v1/orgs/${DEMO_ORG}/billing-status
-  curl -s -H "authorization: Bearer <owner token>" ${apiUrl}/v1/plans
+  TOKEN=<the owner token above>
+  curl -s -H "authorization: Bearer $TOKEN" ${apiUrl}/v1/plans
+  curl -s -H "authorization: Bearer $TOKEN" ${apiUrl}/v1/orgs/${DEMO_ORG}/billing-status
 
-Send usage events (the agent runtime's path: SQS → consumer → aggregates):
-  npx tsx scripts/local/send-usage.ts --org ${DEMO_ORG} --count 100
-  or with the AWS CLI: aws --endpoint-url ${sqs.endpoint} sqs send-message --queue-url ${queues.usage.url} \\
-    --message-body '{"id":"run_1:step_1","org_id":"${DEMO_ORG}","type":"llm_tokens","timestamp":"<now, ISO-8601>","model":"claude-sonnet-4","input_tokens":1200,"output_tokens":340}'
-  then: curl -s -H "authorization: Bearer <owner token>" ${apiUrl}/v1/orgs/${DEMO_ORG}/usage/summary
+Send usage events the way the agent runtime does (SQS → consumer → aggregates):
+  ${sendUsage} --org ${DEMO_ORG} --count 100
+  curl -s -H "authorization: Bearer $TOKEN" ${apiUrl}/v1/orgs/${DEMO_ORG}/usage/summary
 
-Ctrl-C stops everything.
+Ctrl-C stops everything (DynamoDB data is kept; --fresh starts over).
 `);
-  writeFileSync(
-    join(dataDir, 'local-endpoints.json'),
-    JSON.stringify(
-      { api: apiUrl, dynamodb: dynamo.endpoint, sqs: sqs.endpoint, usageQueueUrl: queues.usage.url },
-      null,
-      2,
-    ),
-  );
 }
 
-/** Real Stripe test mode when STRIPE_SECRET_KEY is set; otherwise the local Stripe sandbox. */
-async function startStripe(supervisor: Supervisor, dataDir: string, webhookUrl: string) {
+/**
+ * Real Stripe test mode when STRIPE_SECRET_KEY is set (webhooks then come through `stripe listen
+ * --forward-to <api>/v1/webhooks/stripe`, whose secret goes in STRIPE_WEBHOOK_SECRETS); otherwise the
+ * local Stripe sandbox as a supervised child.
+ */
+async function startStripe(port: number, dataDir: string, webhookUrl: string) {
   if (process.env.STRIPE_SECRET_KEY) {
     return {
-      description: 'real Stripe (test mode): forward webhooks with `stripe listen --forward-to` to the webhook route',
+      description: `real Stripe (test mode); forward webhooks with: stripe listen --forward-to ${webhookUrl}`,
       env: {},
     };
   }
+  // One webhook secret per data folder, so the sandbox and the webhook route agree across restarts.
   const secretFile = join(dataDir, 'stripe-webhook-secret');
   if (!existsSync(secretFile)) writeFileSync(secretFile, `whsec_${randomBytes(24).toString('hex')}`, { mode: 0o600 });
   const webhookSecret = readFileSync(secretFile, 'utf8').trim();
-  const main = join(ROOT, 'scripts/stripe-sandbox/main.ts');
-  if (!existsSync(main)) {
-    log('WARN', 'the Stripe sandbox is not in this tree: payment routes will fail to reach Stripe');
-    return { description: 'none (sandbox missing)', env: {} };
+  const entry = join(ROOT, 'scripts/stripe-sandbox/main.ts');
+  if (!existsSync(entry)) {
+    log(
+      'WARN',
+      'the Stripe sandbox (scripts/stripe-sandbox/main.ts) is not there yet: payment routes cannot reach Stripe',
+    );
+    return { description: 'none: scripts/stripe-sandbox/main.ts does not exist yet', env: {} };
   }
-  await assertPortFree(PORTS.stripe, 'the Stripe sandbox', 'LOCAL_STRIPE_PORT');
-  const url = `http://127.0.0.1:${PORTS.stripe}`;
-  supervisor.spawn(
+  await assertPortFree(port, 'the Stripe sandbox', 'LOCAL_STRIPE_PORT');
+  // The sandbox's interface (scripts/stripe-sandbox/main.ts): flags for port, host, webhook URL, signing
+  // secret and API key; one JSON line `{"url","port"}` on stdout once it listens; logs on stderr.
+  const child = supervisor.spawn(
     'stripe-sandbox',
     process.execPath,
     [
       '--import',
       'tsx',
-      main,
+      entry,
       '--port',
-      String(PORTS.stripe),
+      String(port),
+      '--host',
+      '127.0.0.1',
       '--webhook-url',
       webhookUrl,
       '--webhook-secret',
       webhookSecret,
+      '--api-key',
+      SANDBOX_API_KEY,
     ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    { cwd: ROOT, stdout: 'pipe', stderr: 'inherit', armed: false },
   );
-  await waitFor('the Stripe sandbox', async () => {
-    await fetch(url);
-    return true;
-  });
+  const { url } = await readyLine<{ url: string }>(child, 'the Stripe sandbox', 30_000);
+  child.arm();
   return {
     description: `the local Stripe sandbox at ${url} (webhooks signed to ${webhookUrl})`,
-    env: { STRIPE_API_URL: url, STRIPE_SECRET_KEY: 'sk_test_local_sandbox', STRIPE_WEBHOOK_SECRETS: webhookSecret },
+    env: { STRIPE_API_URL: url, STRIPE_SECRET_KEY: SANDBOX_API_KEY, STRIPE_WEBHOOK_SECRETS: webhookSecret },
   };
 }
 
+// A child dying (DynamoDB Local, fauxqs, the sandbox) takes the runtime down cleanly: half a stack
+// would fail in confusing ways.
+const supervisor = new Supervisor((name) => {
+  log('ERROR', `${name} stopped: shutting the local runtime down`);
+  void supervisor.stop().then(() => process.exit(1));
+});
+supervisor.installSignalHandlers();
+
 main().catch((error: Error) => {
   process.stderr.write(`\nnpm start failed: ${error.message}\n`);
-  process.kill(process.pid, 'SIGTERM');
+  void supervisor.stop().then(() => process.exit(1));
 });
