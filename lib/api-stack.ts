@@ -1,4 +1,5 @@
 import {
+  CfnOutput,
   CfnParameter,
   CrossStackReferences,
   Duration,
@@ -166,6 +167,10 @@ export class BillingApiStack extends Stack {
       description: 'Billing layer HTTP API',
       createDefaultStage: false,
     });
+    // `$default` serves at the endpoint's root, so these are the URLs to give the front end and Stripe.
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    const webhookRoute = routes.find((r) => r.auth === 'stripe_signature');
+    if (webhookRoute) new CfnOutput(this, 'StripeWebhookUrl', { value: `${this.api.apiEndpoint}${webhookRoute.path}` });
     new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',

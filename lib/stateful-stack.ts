@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -77,5 +77,14 @@ export class BillingStatefulStack extends Stack {
       queues.set(def.id, { queue, dlq, definition: def });
     }
     this.queues = queues;
+
+    // What operators and producers outside this app need: the agent runtime sends usage to the queue URL and
+    // is granted sqs:SendMessage on its ARN by its own stack; the DLQ URLs are where redrives start.
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    for (const [id, q] of queues) {
+      new CfnOutput(this, `${id}QueueUrl`, { value: q.queue.queueUrl });
+      new CfnOutput(this, `${id}QueueArn`, { value: q.queue.queueArn });
+      new CfnOutput(this, `${id}DlqUrl`, { value: q.dlq.queueUrl });
+    }
   }
 }
