@@ -3,12 +3,16 @@ import { DynamoBillingStatusStore } from './adapters/dynamo/billing-status-store
 import { createDocumentClient } from './adapters/dynamo/client';
 import { DynamoDisputeStore } from './adapters/dynamo/dispute-store';
 import { DynamoDunningStore } from './adapters/dynamo/dunning-store';
+import { DynamoFreezeReasonStore } from './adapters/dynamo/freeze-gate-store';
 import { DynamoIdempotencyStore } from './adapters/dynamo/idempotency-store';
 import { DynamoNoticeStore } from './adapters/dynamo/notice-store';
 import { DynamoOrgStore } from './adapters/dynamo/org-store';
+import { DynamoPaymentMethodCheck } from './adapters/dynamo/payment-method-check';
 import { DynamoPaymentMethodStore } from './adapters/dynamo/payment-method-store';
 import { DynamoStripeCustomerStore } from './adapters/dynamo/stripe-customer-store';
 import { DynamoStripeEventInbox } from './adapters/dynamo/stripe-event-inbox';
+import { DynamoSubscriptionStore } from './adapters/dynamo/subscription-store';
+import { DynamoUsageStore } from './adapters/dynamo/usage-store';
 import { FileNoticeSender } from './adapters/notifications/file-sender';
 import { SesNoticeSender } from './adapters/notifications/ses-sender';
 import { createSqsClient } from './adapters/sqs/client';
@@ -16,7 +20,17 @@ import { SqsStripeEventQueue } from './adapters/sqs/stripe-event-queue';
 import { stripeClientProvider } from './adapters/stripe/client';
 import { StripePaymentGateway } from './adapters/stripe/stripe-gateway';
 import { ulidGenerator } from './adapters/system/ids';
-import type { CoreDeps, NoticeSender, PaidSubscriptionReader, PaymentGateway } from './app/ports';
+import type {
+  CoreDeps,
+  NoticeSender,
+  PaidSubscriptionReader,
+  PaymentGateway,
+  PaymentMethodCheck,
+  TermsReader,
+  UsageSummaryReader,
+} from './app/ports';
+import { SubscriptionTermsReader } from './app/subscription-terms';
+import { getUsageSummary, type UsageSummaryDeps } from './app/usage-summary';
 import { loadConfig, type RuntimeConfig } from './config';
 import { acceleratedClock, type Clock, systemClock } from './domain/clock';
 import { dependencyUnavailable } from './domain/errors';
@@ -44,14 +58,36 @@ export interface Deps extends CoreDeps {
   readonly notices: DynamoNoticeStore;
   readonly contacts: DynamoNoticeStore;
   readonly noticeSender: NoticeSender;
+  // Subscriptions: the store, the terms timeline usage is rated under, the payment-method check, the
+  // freeze gate's writer, and the usage summary shown with the subscription.
+  readonly subscriptions: DynamoSubscriptionStore;
+  readonly terms: TermsReader;
+  readonly paymentMethodCheck: PaymentMethodCheck;
+  readonly freezeReasons: DynamoFreezeReasonStore;
+  readonly usageSummary: UsageSummaryReader;
   readonly dunning: DynamoDunningStore;
 }
 
-/**
- * Until the subscriptions capability wires its store here, no org has a paid subscription, so the
- * last-payment-method rule never blocks. Replace with the subscription store's implementation.
- */
-const noPaidSubscriptionsYet: PaidSubscriptionReader = { hasActivePaidSelfServe: async () => false };
+/** The usage capability's real-time summary of the current period, as the subscription shows it. */
+function usageSummaryReader(deps: UsageSummaryDeps): UsageSummaryReader {
+  return {
+    currentPeriod: async (orgId) => {
+      const summary = await getUsageSummary(deps, orgId);
+      return {
+        currency: summary.rating.currency,
+        periodKey: summary.period.key,
+        asOf: summary.asOf,
+        meters: summary.rating.lines.map((l) => ({
+          meter: l.meter,
+          ...(l.model ? { model: l.model } : {}),
+          quantity: l.quantity,
+          amountMinor: l.amountMinor,
+        })),
+        totalMinor: summary.rating.totalMinor,
+      };
+    },
+  };
+}
 
 /** Locally a file per message; on AWS, SES. Without either, notices stay pending (and visible). */
 function noticeSenderFor(config: RuntimeConfig): NoticeSender {
@@ -72,12 +108,15 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock): 
   const theClock = clock ?? (config.clockFactor !== 1 ? acceleratedClock(config.clockFactor) : systemClock);
   const ids = ulidGenerator();
   const notices = new DynamoNoticeStore(db, table, theClock, ids);
+  const orgs = new DynamoOrgStore(db, table);
+  const subscriptions = new DynamoSubscriptionStore(db, table);
+  const terms = new SubscriptionTermsReader({ clock: theClock, orgs, subscriptions });
   return {
     config,
     db,
     clock: theClock,
     ids,
-    orgs: new DynamoOrgStore(db, table),
+    orgs,
     billingStatus: new DynamoBillingStatusStore(db, table),
     audit: new DynamoAuditLog(db, table),
     idempotency: new DynamoIdempotencyStore(db, table),
@@ -89,10 +128,15 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock): 
     disputes: new DynamoDisputeStore(db, table),
     inbox: new DynamoStripeEventInbox(db, table),
     stripeEventQueue: new SqsStripeEventQueue(sqs, config.stripeEventsQueueUrl),
-    paidSubscriptions: noPaidSubscriptionsYet,
+    paidSubscriptions: terms,
     notices,
     contacts: notices,
     noticeSender: noticeSenderFor(config),
+    subscriptions,
+    terms,
+    paymentMethodCheck: new DynamoPaymentMethodCheck(db, table),
+    freezeReasons: new DynamoFreezeReasonStore(db, table),
+    usageSummary: usageSummaryReader({ clock: theClock, orgs, terms, usageReader: new DynamoUsageStore(db, table) }),
     dunning: new DynamoDunningStore(db, table),
   };
 }

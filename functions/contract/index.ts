@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { CONTACTS_CONTRACT } from './contacts';
 import { CORE_CONTRACT } from './core';
 import { PAYMENTS_CONTRACT } from './payments';
+import { SUBSCRIPTIONS_CONTRACT } from './subscriptions';
 import { USAGE_CONTRACT } from './usage';
 
 /**
@@ -23,6 +24,7 @@ export const CONTRACT = {
   ...CORE_CONTRACT,
   ...CONTACTS_CONTRACT,
   ...PAYMENTS_CONTRACT,
+  ...SUBSCRIPTIONS_CONTRACT,
   ...USAGE_CONTRACT,
 } as const satisfies Record<string, RouteContract>;
 

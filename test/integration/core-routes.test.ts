@@ -101,7 +101,7 @@ describe('GET /v1/plans', () => {
     const ids = res.body.data.map((p: { id: string }) => p.id);
     expect(ids).toEqual(['free', 'team', 'pro', 'enterprise']);
     const pro = res.body.data.find((p: { id: string }) => p.id === 'pro');
-    expect(pro.currencies).toEqual(['USD', 'EUR', 'GBP']);
+    expect(pro.currencies).toEqual(['USD', 'EUR', 'GBP', 'JPY']);
     const sonnetInput = pro.prices.USD.metered.find(
       (m: { meter: string; model?: string }) => m.meter === 'llm_input_tokens' && m.model === 'claude-sonnet-4',
     );

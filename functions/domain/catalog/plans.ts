@@ -65,22 +65,27 @@ const MODELS = {
     USD: ['0.0015', '0.0075', '0.00015'],
     EUR: ['0.0014', '0.007', '0.00014'],
     GBP: ['0.0012', '0.006', '0.00012'],
+    JPY: ['0.00225', '0.01125', '0.000225'],
   },
   'claude-sonnet-4': {
     USD: ['0.0003', '0.0015', '0.00003'],
     EUR: ['0.00028', '0.0014', '0.000028'],
     GBP: ['0.00024', '0.0012', '0.000024'],
+    JPY: ['0.00045', '0.00225', '0.000045'],
   },
   'claude-haiku-4': {
     USD: ['0.00008', '0.0004', '0.000008'],
     EUR: ['0.000075', '0.00037', '0.0000075'],
     GBP: ['0.000064', '0.00032', '0.0000064'],
+    JPY: ['0.00012', '0.0006', '0.000012'],
   },
-} as const satisfies Record<string, Partial<Record<Currency, readonly [string, string, string]>>>;
+} as const satisfies Record<string, Record<PricedCurrency, readonly [string, string, string]>>;
 
 export const CATALOG_MODELS = Object.keys(MODELS);
 
-function tokenPrices(currency: 'USD' | 'EUR' | 'GBP'): MeterPrice[] {
+type PricedCurrency = 'USD' | 'EUR' | 'GBP' | 'JPY';
+
+function tokenPrices(currency: PricedCurrency): MeterPrice[] {
   return Object.entries(MODELS).flatMap(([model, byCurrency]) => {
     const [input, output, cached] = byCurrency[currency];
     return [
@@ -91,7 +96,7 @@ function tokenPrices(currency: 'USD' | 'EUR' | 'GBP'): MeterPrice[] {
   });
 }
 
-function meteredSheet(currency: 'USD' | 'EUR' | 'GBP', toolTiers: [string, string], agentRun: string): MeterPrice[] {
+function meteredSheet(currency: PricedCurrency, toolTiers: [string, string], agentRun: string): MeterPrice[] {
   return [
     ...tokenPrices(currency),
     {
@@ -106,7 +111,7 @@ function meteredSheet(currency: 'USD' | 'EUR' | 'GBP', toolTiers: [string, strin
   ];
 }
 
-export const CATALOG: readonly PlanVersion[] = [
+const FIRST_VERSIONS: readonly PlanVersion[] = [
   {
     id: 'free',
     version: 1,
@@ -166,6 +171,35 @@ export const CATALOG: readonly PlanVersion[] = [
     effectiveFrom: '2026-01-01T00:00:00.000Z',
   },
 ];
+
+/**
+ * Version 2 of the self-serve plans (Nov 2026) adds yen prices; every other price is unchanged. A
+ * version is immutable, so a new currency is a new version: subscriptions sold version 1 keep it (and
+ * cannot switch to JPY until moved to version 2 by a plan change).
+ */
+const YEN_PRICES: Readonly<Record<string, PriceSheet>> = {
+  free: { flatFeeMinor: 0 },
+  team: { flatFeeMinor: 7_500, metered: meteredSheet('JPY', ['0.15', '0.075'], '3') },
+  pro: { flatFeeMinor: 29_800, metered: meteredSheet('JPY', ['0.12', '0.06'], '2.25') },
+};
+
+const withYen = (plan: PlanVersion): PlanVersion => ({
+  ...plan,
+  version: plan.version + 1,
+  prices: { ...plan.prices, JPY: YEN_PRICES[plan.id] },
+  effectiveFrom: '2026-11-01T00:00:00.000Z',
+});
+
+export const CATALOG: readonly PlanVersion[] = [
+  ...FIRST_VERSIONS,
+  ...FIRST_VERSIONS.filter((p) => YEN_PRICES[p.id]).map(withYen),
+];
+
+/**
+ * Self-serve tiers from cheapest to dearest: breaks ties when two targets have the same recurring fee
+ * (free → pro metered is an upgrade although neither has a flat fee).
+ */
+export const PLAN_RANK: readonly string[] = ['free', 'team', 'pro', 'enterprise'];
 
 /** The newest version of each plan: what is sold today. */
 export function currentPlans(catalog: readonly PlanVersion[] = CATALOG): PlanVersion[] {

@@ -1,0 +1,178 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { PendingAdjustment, SubscriptionStore, SubscriptionWrite } from '../../app/subscription-ports';
+import type { BillingStatus } from '../../domain/billing-status';
+import { conflict } from '../../domain/errors';
+import type { Subscription, SubscriptionEvent, Terms } from '../../domain/subscription';
+import { cancellationReasons, conditionFailureItem } from './client';
+import { auditPut, item, type StoredItem } from './items';
+import { keys } from './keys';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/**
+ * The subscription item, its history, the terms timeline and pending adjustment lines. One write is one
+ * transaction: the subscription (conditional on the version read), its events, terms segments,
+ * adjustment lines and audit entries, plus — on purchase paths — a ConditionCheck that the billing
+ * status has no freeze reason, so a freeze recorded concurrently cannot let a purchase through.
+ */
+export class DynamoSubscriptionStore implements SubscriptionStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(orgId: string): Promise<Subscription | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.subscription(orgId), ConsistentRead: true }),
+    );
+    return (out.Item as StoredItem<Subscription> | undefined)?.data;
+  }
+
+  async commit(write: SubscriptionWrite): Promise<void> {
+    const { next, expectedVersion } = write;
+    const orgId = next.orgId;
+    const due = write.dueAt ? keys.subscriptionDue(orgId, write.dueAt) : {};
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: item('subscription', keys.subscription(orgId), next, { version: next.version, ...due }),
+          ...(expectedVersion === null
+            ? { ConditionExpression: 'attribute_not_exists(PK)' }
+            : {
+                ConditionExpression: 'version = :expected',
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
+        },
+      },
+    ];
+    if (write.purchase) {
+      // The freeze gate, inside the purchase's own transaction (ALL_OLD returns the reasons on failure).
+      items.push({
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: keys.billingStatus(orgId),
+          ConditionExpression: 'attribute_exists(PK) AND size(#data.#reasons) = :zero',
+          ExpressionAttributeNames: { '#data': 'data', '#reasons': 'freezeReasons' },
+          ExpressionAttributeValues: { ':zero': 0 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      });
+    }
+    for (const event of write.events) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: item('subscription_event', keys.subscriptionEvent(orgId, event.id), event),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+    }
+    for (const segment of write.termsSegments) {
+      const key = keys.termsSegment(orgId, segment.from);
+      items.push(
+        segment.terms
+          ? { Put: { TableName: this.tableName, Item: item('terms', key, { ...segment.terms, from: segment.from }) } }
+          : { Delete: { TableName: this.tableName, Key: key } },
+      );
+    }
+    for (const line of write.adjustments) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: item('adjustment', keys.adjustment(orgId, line.id), line),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+    }
+    for (const audit of write.audits) items.push(auditPut(this.tableName, audit));
+
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
+      if (write.purchase && failed(1)) {
+        const raw = reasons[1]?.Item;
+        const status = raw ? conditionFailureItem<StoredItem<BillingStatus>>({ Item: raw })?.data : undefined;
+        throw conflict('billing_frozen', 'new spend is blocked while the org has an open dispute or unpaid invoices', {
+          freeze_reasons: status?.freezeReasons ?? [],
+        });
+      }
+      if (failed(0)) {
+        throw conflict(
+          expectedVersion === null ? 'subscription_exists' : 'conflict',
+          expectedVersion === null
+            ? 'the org already has an active subscription'
+            : 'the subscription was changed concurrently; read it again and retry',
+        );
+      }
+      throw error;
+    }
+  }
+
+  async history(orgId: string, limit = 100): Promise<SubscriptionEvent[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.subscriptionHistoryPartition(orgId) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => (i as StoredItem<SubscriptionEvent>).data).reverse();
+  }
+
+  async pendingAdjustments(orgId: string, limit = 100): Promise<PendingAdjustment[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.adjustmentPartition(orgId) },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? [])
+      .map((i) => (i as StoredItem<PendingAdjustment>).data)
+      .filter((a) => a.status === 'pending');
+  }
+
+  /** The terms segment in force at `at` (the newest one starting at or before it). */
+  async segmentAt(orgId: string, at: Date): Promise<Terms | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lowest AND :upTo',
+        ExpressionAttributeValues: {
+          ':pk': keys.termsPartition(orgId),
+          ':lowest': keys.termsFromPrefix,
+          ':upTo': keys.termsSegment(orgId, at.toISOString()).SK,
+        },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const found = out.Items?.[0] as StoredItem<Terms> | undefined;
+    return found?.data;
+  }
+
+  /** Orgs whose subscription has a change due at or before `at`, oldest boundary first (GSI2). */
+  async dueOrgs(at: Date, limit: number, cursor?: Record<string, unknown>) {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :upTo',
+        ExpressionAttributeValues: { ':pk': keys.subscriptionsDuePartition, ':upTo': `${at.toISOString()}#\uffff` },
+        Limit: limit,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    return {
+      orgIds: (out.Items ?? []).map((i) => (i as StoredItem<Subscription>).data.orgId),
+      cursor: out.LastEvaluatedKey,
+    };
+  }
+}

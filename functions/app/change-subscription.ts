@@ -1,0 +1,139 @@
+import type { BillingModel } from '../domain/catalog/plans';
+import { findPlanVersion } from '../domain/catalog/plans';
+import { businessRule } from '../domain/errors';
+import {
+  type AdjustmentLine,
+  assertSellable,
+  boundaryAfter,
+  classifyChange,
+  type EventDraft,
+  isPaid,
+  planVersionOf,
+  proratedLine,
+  type Subscription,
+  type Terms,
+  termsOf,
+} from '../domain/subscription';
+import type { CallContext } from './ports';
+import { bump, loadSettled, persist, type SubscriptionChange, type SubscriptionDeps } from './subscription-common';
+
+export interface ChangeSubscriptionInput {
+  readonly orgId: string;
+  readonly planId?: string;
+  readonly billingModel?: BillingModel;
+  /** `false` reactivates: it undoes a cancellation scheduled for the period end. */
+  readonly cancelAtPeriodEnd?: false;
+  /** The version the client read (If-Match); a moved version answers 409. */
+  readonly expectedVersion?: number;
+}
+
+/**
+ * Changes the plan and/or billing model, or reactivates.
+ *  - upgrade (higher tier): now; old flat fee credited and new one charged pro rata; a purchase;
+ *  - billing-model switch or move to the plan's newer version: now, with the same proration; a
+ *    purchase only when the recurring fee gets dearer (metered → flat);
+ *  - downgrade (lower tier): scheduled for the period end, visible as `pendingPlan`; asking for the
+ *    current terms again withdraws it.
+ * Target terms must be sellable in the subscription's currency and in a pending currency switch's.
+ */
+export async function changeSubscription(
+  deps: SubscriptionDeps,
+  ctx: CallContext,
+  input: ChangeSubscriptionInput,
+): Promise<SubscriptionChange> {
+  const loaded = await loadSettled(deps, input.orgId, { requireActive: true, expectedVersion: input.expectedVersion });
+  const { stored, due, now } = loaded;
+  const current = loaded.settled as Subscription;
+  const at = now.toISOString();
+  let next = current;
+  const events: EventDraft[] = [];
+  const lines: AdjustmentLine[] = [];
+  let purchase = false;
+  let termsChangedNow = false;
+
+  if (input.cancelAtPeriodEnd === false && current.cancelAtPeriodEnd) {
+    next = { ...next, cancelAtPeriodEnd: false, cancelAt: undefined };
+    events.push({ type: 'reactivated', effectiveAt: at, from: termsOf(current), to: termsOf(current) });
+  }
+
+  if (input.planId !== undefined || input.billingModel !== undefined) {
+    const plan = input.planId === undefined ? planVersionOf(current) : findPlanVersion(input.planId);
+    if (!plan) throw businessRule('plan_not_found', `there is no plan ${input.planId}`);
+    const samePlan = plan.id === current.planId;
+    const target: Terms = {
+      planId: plan.id,
+      planVersion: plan.version,
+      billingModel: input.billingModel ?? (samePlan ? current.billingModel : plan.defaultBillingModel),
+      currency: current.currency,
+    };
+    assertSellable(target);
+    // The target must also be sellable in the currency a pending switch moves to at the boundary.
+    if (current.pendingCurrency) assertSellable({ ...target, currency: current.pendingCurrency.currency });
+    const from = termsOf(current);
+    const change = classifyChange(from, target);
+
+    if (change.kind === 'none') {
+      if (next.pendingPlan) {
+        events.push({ type: 'downgrade_withdrawn', effectiveAt: at, from, to: from });
+        next = { ...next, pendingPlan: undefined };
+      }
+    } else if (change.kind === 'downgrade') {
+      const effectiveAt = boundaryAfter(now);
+      next = { ...next, pendingPlan: { ...target, effectiveAt, requestedAt: at } };
+      events.push({
+        type: 'downgrade_scheduled',
+        effectiveAt,
+        from,
+        to: target,
+        ...(target.billingModel !== from.billingModel ? { modelSwitched: true } : {}),
+      });
+    } else {
+      purchase = change.purchase;
+      if (purchase && isPaid(target) && !(await deps.paymentMethodCheck.hasDefaultPaymentMethod(input.orgId))) {
+        throw businessRule('payment_method_required', 'add a default payment method before upgrading to a paid plan');
+      }
+      const credit = proratedLine(
+        'proration_credit',
+        from,
+        now,
+        -1,
+        `Unused time on ${planVersionOf(from).name} (${from.billingModel})`,
+      );
+      const charge = proratedLine(
+        'proration_charge',
+        target,
+        now,
+        1,
+        `Remaining time on ${plan.name} (${target.billingModel})`,
+      );
+      for (const line of [credit, charge]) if (line) lines.push(line);
+      if (next.pendingPlan) events.push({ type: 'downgrade_withdrawn', effectiveAt: at, from, to: from });
+      events.push({
+        type: change.kind === 'upgrade' ? 'upgraded' : 'plan_changed',
+        effectiveAt: at,
+        from,
+        to: target,
+        ...(target.billingModel !== from.billingModel ? { modelSwitched: true } : {}),
+      });
+      next = {
+        ...next,
+        planId: target.planId,
+        planVersion: target.planVersion,
+        billingModel: target.billingModel,
+        pendingPlan: undefined,
+      };
+      termsChangedNow = true;
+    }
+  }
+
+  if (events.length === 0 && due.length === 0) return { subscription: current, adjustments: [], events: [] };
+  return persist(deps, ctx, {
+    stored,
+    next: bump(next, now, {}),
+    due,
+    events,
+    lines,
+    purchase,
+    termsChangedNow,
+  });
+}

@@ -1,0 +1,158 @@
+import { type Actor, systemActor } from '../domain/audit';
+import type { Clock } from '../domain/clock';
+import { conflict, notFound } from '../domain/errors';
+import type { Currency } from '../domain/money';
+import { periodOf } from '../domain/period';
+import { freeTerms } from '../domain/rating';
+import {
+  type AdjustmentLine,
+  type EventDraft,
+  nextChangeAt,
+  type Subscription,
+  type SubscriptionEvent,
+  settle,
+  type Terms,
+  termsAfterBoundary,
+  termsOf,
+} from '../domain/subscription';
+import { auditEntry } from './audit-entry';
+import type { CallContext, IdGenerator, OrgStore, PaymentMethodCheck } from './ports';
+import type { PendingAdjustment, SubscriptionStore, TermsSegmentWrite } from './subscription-ports';
+
+/** What the subscription use cases need; each takes only this. */
+export interface SubscriptionDeps {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly orgs: Pick<OrgStore, 'get'>;
+  readonly subscriptions: SubscriptionStore;
+  readonly paymentMethodCheck: PaymentMethodCheck;
+}
+
+/** The result every lifecycle write answers with: the subscription and the money lines it created. */
+export interface SubscriptionChange {
+  readonly subscription: Subscription;
+  readonly adjustments: readonly PendingAdjustment[];
+  readonly events: readonly SubscriptionEvent[];
+}
+
+export const fallbackTerms = (currency: Currency): Terms => freeTerms(currency);
+
+/** Terms in force under a (settled) subscription: its own while active, the free plan once canceled. */
+export const termsUnder = (s: Subscription): Terms => (s.status === 'active' ? termsOf(s) : fallbackTerms(s.currency));
+
+/**
+ * Loads the org's subscription and settles what is due (so a late rollup never leaves a write working
+ * on stale terms). `requireActive` answers 404 `subscription_not_found` when there is none to change;
+ * `expectedVersion` (the client's If-Match) answers 409 `conflict` when it has moved on.
+ */
+export async function loadSettled(
+  deps: SubscriptionDeps,
+  orgId: string,
+  options: { requireActive: boolean; expectedVersion?: number },
+): Promise<{ stored: Subscription | undefined; settled: Subscription | undefined; due: EventDraft[]; now: Date }> {
+  const now = deps.clock.now();
+  const [org, stored] = await Promise.all([deps.orgs.get(orgId), deps.subscriptions.get(orgId)]);
+  if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
+  const { subscription: settled, events: due } = stored
+    ? settle(stored, now)
+    : { subscription: undefined, events: [] as EventDraft[] };
+  if (options.requireActive && settled?.status !== 'active') {
+    throw notFound('subscription_not_found', 'the org has no active subscription (it is on the free tier)');
+  }
+  if (options.expectedVersion !== undefined && stored && stored.version !== options.expectedVersion) {
+    throw conflict('conflict', 'the subscription was changed since it was read; read it again and retry', {
+      current_version: stored.version,
+    });
+  }
+  return { stored, settled, due, now };
+}
+
+export interface PersistInput {
+  readonly stored: Subscription | undefined;
+  readonly next: Subscription;
+  /** Due changes `settle` applied on the way in (recorded as the system's doing). */
+  readonly due: readonly EventDraft[];
+  /** The events of this command (recorded as the caller's doing). */
+  readonly events: readonly EventDraft[];
+  readonly lines?: readonly AdjustmentLine[];
+  readonly purchase?: boolean;
+  /** The terms changed at `now` (a segment from now on is written). */
+  readonly termsChangedNow?: boolean;
+  /** Subscription id the settled (due) events belong to, when `next` replaces another subscription. */
+  readonly dueSubscriptionId?: string;
+}
+
+/**
+ * Turns a planned change into one store write: the subscription with the next version, history events,
+ * audit entries (one per event, before/after), terms segments (now, and the next boundary while a
+ * change is pending) and adjustment lines — all in one transaction.
+ */
+export async function persist(
+  deps: SubscriptionDeps,
+  ctx: CallContext,
+  input: PersistInput,
+): Promise<SubscriptionChange> {
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const { stored, next } = input;
+  const system: CallContext = { actor: systemActor('subscription-rollup'), requestId: ctx.requestId };
+
+  const toEvent = (draft: EventDraft, actor: Actor, subscriptionId: string): SubscriptionEvent => {
+    const { bySystem: _bySystem, ...rest } = draft;
+    return { ...rest, id: deps.ids.next('sev'), orgId: next.orgId, subscriptionId, at, actor };
+  };
+  const events = [
+    ...input.due.map((d) => toEvent(d, system.actor, input.dueSubscriptionId ?? next.id)),
+    ...input.events.map((d) => toEvent(d, d.bySystem ? system.actor : ctx.actor, next.id)),
+  ];
+
+  const segments: TermsSegmentWrite[] = [];
+  if (input.termsChangedNow) segments.push({ from: at, terms: termsUnder(next) });
+  const future = termsAfterBoundary(next, fallbackTerms);
+  if (future) segments.push({ from: future.at, terms: future.terms });
+  else {
+    // Nothing pending any more: drop the segment a withdrawn change had put at this period's end.
+    const boundary = periodOf(now).end.toISOString();
+    const hadPending = stored && nextChangeAt(stored) === boundary;
+    if (hadPending) segments.push({ from: boundary, terms: undefined });
+  }
+
+  const adjustments: PendingAdjustment[] = (input.lines ?? []).map((line) => ({
+    ...line,
+    id: deps.ids.next('adj'),
+    orgId: next.orgId,
+    subscriptionId: next.id,
+    createdAt: at,
+    status: 'pending',
+  }));
+
+  const audits = events.map((e) =>
+    auditEntry(deps, e.actor.type === 'system' && ctx.actor.type !== 'system' ? system : ctx, {
+      orgId: next.orgId,
+      action: `subscription.${e.type}`,
+      target: { type: 'subscription', id: e.subscriptionId },
+      before: e === events[events.length - 1] ? (stored ?? null) : (e.from ?? null),
+      after: e === events[events.length - 1] ? { subscription: next, adjustments } : (e.to ?? null),
+    }),
+  );
+
+  await deps.subscriptions.commit({
+    next,
+    expectedVersion: stored ? stored.version : null,
+    purchase: input.purchase ?? false,
+    dueAt: nextChangeAt(next),
+    events,
+    termsSegments: segments,
+    adjustments,
+    audits,
+  });
+  return { subscription: next, adjustments, events };
+}
+
+/** The next version of a subscription: same id, version + 1, updated now. */
+export const bump = (s: Subscription, now: Date, changes: Partial<Subscription>): Subscription => ({
+  ...s,
+  ...changes,
+  updatedAt: now.toISOString(),
+  version: s.version + 1,
+});

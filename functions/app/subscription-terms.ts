@@ -1,0 +1,43 @@
+import { settle } from '../domain/subscription';
+import type { ActiveTerms, OrgStore, PaidSubscriptionReader, TermsReader } from './ports';
+import { fallbackTerms } from './subscription-common';
+import type { SubscriptionStore } from './subscription-ports';
+
+/**
+ * The terms in force at an instant, from the terms timeline the subscription writes keep: each change
+ * writes a segment from the instant it takes effect (and one at the next boundary while a change is
+ * pending), so usage recorded before a switch stays priced under the terms of its own instant. No
+ * segment at or before `at` → the free plan in the org's default currency (undefined for no org).
+ */
+export class SubscriptionTermsReader implements TermsReader, PaidSubscriptionReader {
+  constructor(
+    private readonly deps: {
+      clock: { now(): Date };
+      orgs: Pick<OrgStore, 'get'>;
+      subscriptions: Pick<SubscriptionStore, 'segmentAt' | 'get'>;
+    },
+  ) {}
+
+  async termsAt(orgId: string, at: Date): Promise<ActiveTerms | undefined> {
+    const segment = await this.deps.subscriptions.segmentAt(orgId, at);
+    if (segment) {
+      return {
+        orgId,
+        planId: segment.planId,
+        planVersion: segment.planVersion,
+        billingModel: segment.billingModel,
+        currency: segment.currency,
+      };
+    }
+    const org = await this.deps.orgs.get(orgId);
+    return org ? { orgId, ...fallbackTerms(org.defaultCurrency) } : undefined;
+  }
+
+  /** For the payments capability's last-method rule: an active subscription on a paid plan. */
+  async hasActivePaidSelfServe(orgId: string): Promise<boolean> {
+    const stored = await this.deps.subscriptions.get(orgId);
+    if (!stored) return false;
+    const s = settle(stored, this.deps.clock.now()).subscription;
+    return s.status === 'active' && s.billingModel !== 'free';
+  }
+}

@@ -1,0 +1,19 @@
+import { changeSubscription } from '../../app/change-subscription';
+import { deps } from '../../composition';
+import { encodeChange, expectedVersionFrom } from './encode-subscriptions';
+import { httpHandler, ok } from './http-handler';
+
+export const handler = httpHandler('changeSubscription', async ({ params, body, ctx, headers }) =>
+  ok(
+    encodeChange(
+      await changeSubscription(deps(), ctx, {
+        orgId: params.org,
+        planId: body.plan_id,
+        billingModel: body.billing_model,
+        cancelAtPeriodEnd: body.cancel_at_period_end,
+        expectedVersion: expectedVersionFrom(headers),
+      }),
+      deps().clock.now(),
+    ),
+  ),
+);
