@@ -25,6 +25,7 @@ import { CONSUMER_TIMEOUT_SECONDS, type QueueDefinition } from '../functions/que
 import { ROUTES, type RouteDefinition } from '../functions/routes';
 import { SCHEDULES, type ScheduleDefinition } from '../functions/schedules';
 import { TABLE_SCHEMA } from '../functions/table-schema';
+import { BillingAlarms } from './alarms';
 import { assertHandlersExist, BillingFunction } from './billing-function';
 import type { BillingQueue, QueueId } from './stateful-stack';
 
@@ -257,8 +258,10 @@ export class BillingApiStack extends Stack {
       const fn = this.billingFunction(schedule.id, {
         entry: schedule.entry,
         description: schedule.description,
-        // Runs page through work queues (GSI2) and may call Stripe; well below the shortest period (15 min).
-        timeout: Duration.minutes(5),
+        // Runs page through work queues (GSI2) and may call Stripe. Never longer than the period, so runs of
+        // one schedule do not pile up (deliverNotices runs every minute); the work left over is picked up by
+        // the next run, as the queues are level-triggered.
+        timeout: Duration.minutes(Math.min(5, schedule.everyMinutes)),
         memorySize: 1024,
         // Exactly what the schedule table grants, as for routes: a schedule that starts calling Stripe or
         // sending email says so in functions/schedules.ts rather than inheriting a blanket grant here.
@@ -272,6 +275,17 @@ export class BillingApiStack extends Stack {
         targets: [new targets.LambdaFunction(fn.fn, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
       });
     }
+
+    // --- Alarms ---------------------------------------------------------------------------------------
+    const backgroundIds = [
+      ...queueDefinitions.flatMap((q) => (q.consumerEntry ? [`${q.id}Consumer`] : [])),
+      ...schedules.map((s) => s.id),
+    ];
+    new BillingAlarms(this, 'Alarms', {
+      queues: this.queues,
+      backgroundFunctions: new Map(backgroundIds.map((fnId) => [fnId, this.functions.get(fnId)!.fn] as const)),
+      api: this.api,
+    });
   }
 
   private queueFor(id: QueueId): BillingQueue {
