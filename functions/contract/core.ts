@@ -41,6 +41,10 @@ export const PlanResponse = z.object({
           z.object({
             meter: z.enum(METERS),
             model: z.string().optional(),
+            /** Token meters: which side of the model call the price is for. */
+            direction: z.enum(['input', 'output', 'cached_input']).optional(),
+            unit: z.enum(['token', 'invocation', 'run']),
+            /** Minor units per unit (Stripe's unit_amount_decimal). */
             unit_amount_decimal: DecimalString,
             tiers: z
               .array(z.object({ up_to: z.number().int().nullable(), unit_amount_decimal: DecimalString }))

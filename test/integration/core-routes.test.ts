@@ -94,7 +94,7 @@ describe('PUT /v1/orgs/{org}', () => {
 });
 
 describe('GET /v1/plans', () => {
-  it('lists the catalog with decimal-string unit prices in USD, EUR and GBP', async () => {
+  it('lists the catalog: models, currencies (yen from v2), flat fees, included usage, per-direction decimal prices and tiers', async () => {
     const org = await api.newOrg();
     const res = await api.request('GET /v1/plans', { token: org.tokens.viewer });
     expect(res.status).toBe(200);
@@ -105,7 +105,18 @@ describe('GET /v1/plans', () => {
     const sonnetInput = pro.prices.USD.metered.find(
       (m: { meter: string; model?: string }) => m.meter === 'llm_input_tokens' && m.model === 'claude-sonnet-4',
     );
-    expect(sonnetInput.unit_amount_decimal).toBe('0.0003');
+    expect(sonnetInput).toMatchObject({ unit_amount_decimal: '0.0003', direction: 'input', unit: 'token' });
+    expect(pro.prices.JPY.flat_fee).toEqual({ amount_minor: 29_800, currency: 'JPY' });
+    const tools = pro.prices.USD.metered.find((m: { meter: string }) => m.meter === 'tool_invocations');
+    expect(tools.tiers).toEqual([
+      { up_to: 100_000, unit_amount_decimal: '0.08' },
+      { up_to: null, unit_amount_decimal: '0.04' },
+    ]);
+    expect(res.body.data.find((p: { id: string }) => p.id === 'team').included_usage).toEqual({
+      llm_tokens: 20_000_000,
+      tool_invocations: 50_000,
+      agent_runs: 5_000,
+    });
     expect(res.body.data.find((p: { id: string }) => p.id === 'enterprise').self_serve).toBe(false);
     expect(res.body.data.find((p: { id: string }) => p.id === 'free').hard_limits.llm_tokens).toBe(1_000_000);
   });

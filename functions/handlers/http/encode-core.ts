@@ -1,6 +1,6 @@
 import type { BillingStatusView } from '../../app/get-billing-status';
 import type { AuditEntry } from '../../domain/audit';
-import type { PlanVersion } from '../../domain/catalog/plans';
+import type { Meter, PlanVersion } from '../../domain/catalog/plans';
 import type { Currency } from '../../domain/money';
 import type { Org } from '../../domain/org';
 
@@ -15,6 +15,20 @@ export const encodeOrg = (org: Org) => ({
 });
 
 const encodeAllowance = (a: PlanVersion['included']) => ({ ...a });
+
+/** Token prices are per model and direction; the direction is spelled out so clients need not parse meter names. */
+const TOKEN_DIRECTIONS: Partial<Record<Meter, 'input' | 'output' | 'cached_input'>> = {
+  llm_input_tokens: 'input',
+  llm_output_tokens: 'output',
+  llm_cached_input_tokens: 'cached_input',
+};
+const UNITS: Record<Meter, 'token' | 'invocation' | 'run'> = {
+  llm_input_tokens: 'token',
+  llm_output_tokens: 'token',
+  llm_cached_input_tokens: 'token',
+  tool_invocations: 'invocation',
+  agent_runs: 'run',
+};
 
 export const encodePlan = (plan: PlanVersion) => ({
   id: plan.id,
@@ -34,6 +48,8 @@ export const encodePlan = (plan: PlanVersion) => ({
           sheet.metered?.map((m) => ({
             meter: m.meter,
             ...(m.model ? { model: m.model } : {}),
+            ...(TOKEN_DIRECTIONS[m.meter] ? { direction: TOKEN_DIRECTIONS[m.meter] } : {}),
+            unit: UNITS[m.meter],
             unit_amount_decimal: m.unitAmountDecimal,
             ...(m.tiers
               ? { tiers: m.tiers.map((t) => ({ up_to: t.upTo, unit_amount_decimal: t.unitAmountDecimal })) }
