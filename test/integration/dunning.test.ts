@@ -24,7 +24,8 @@ describe('dunning', () => {
     const org = await api.newOrg();
     const failedAt = new Date(Date.now() - hours(73));
     const clock = fixedClock(failedAt);
-    const deps: DunningDeps = { ...buildDeps(undefined, clock) };
+    const all = buildDeps(undefined, clock);
+    const deps: DunningDeps = all;
 
     await recordPaymentFailure(deps, ctx, org.id, failedAt.toISOString());
     await recordPaymentFailure(deps, ctx, org.id, failedAt.toISOString()); // a retried webhook: no-op
@@ -67,7 +68,7 @@ describe('dunning', () => {
       'dunning.past_due',
     ]);
 
-    const notices = await deps.notices.listNotices(org.id, { limit: 10 });
+    const notices = await all.notices.listNotices(org.id, { limit: 10 });
     expect(notices.data.map((n) => n.subject)).toEqual([
       expect.stringContaining('Payment received'),
       expect.stringContaining('grace period'),
