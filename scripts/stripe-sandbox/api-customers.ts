@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { cardDetails, isTestCardId, TEST_CARDS } from './cards';
 import { invalidRequest, missingParam, noSuch } from './errors';
 import { previousAttributes } from './events';
+import { now } from './ids';
 import * as build from './objects';
 import { mergeMetadata } from './params';
 import { type ApiContext, route } from './router';
@@ -26,7 +27,7 @@ export function requireLiveCustomer(ctx: ApiContext, id: string, param = 'custom
  */
 export function resolvePaymentMethod(ctx: ApiContext, id: string, param: string): Stripe.PaymentMethod {
   if (isTestCardId(id)) {
-    const pm = build.paymentMethod(cardDetails(id, TEST_CARDS[id]!, new Date()));
+    const pm = build.paymentMethod(cardDetails(id, TEST_CARDS[id]!, now()));
     ctx.store.paymentMethods.insert(pm);
     ctx.store.paymentMethodTemplates.set(pm.id, id);
     return pm;

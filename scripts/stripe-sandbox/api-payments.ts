@@ -4,6 +4,7 @@ import { TEST_CARDS } from './cards';
 import { openDispute } from './disputes';
 import { invalidRequest, missingParam, StripeApiError } from './errors';
 import { AUTOMATIC } from './events';
+import { nowSeconds } from './ids';
 import * as build from './objects';
 import { mergeMetadata } from './params';
 import { type ApiContext, route } from './router';
@@ -139,7 +140,7 @@ function cancelPaymentIntent(ctx: ApiContext) {
     );
   }
   pi.status = 'canceled';
-  pi.canceled_at = Math.floor(Date.now() / 1000);
+  pi.canceled_at = nowSeconds();
   pi.cancellation_reason =
     ctx.params.enumOf('cancellation_reason', ['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer']) ?? null;
   ctx.emit('payment_intent.canceled', pi);

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Stripe from 'stripe';
-import { closeDispute, type Effects, openDispute } from './disputes';
+import type { SandboxClock } from './clock';
+import { closeDispute, type DisputeUpdate, type Effects, openDispute, updateDisputeByNetwork } from './disputes';
 import { StripeApiError } from './errors';
 import type { DelayRule, FailRule, Faults } from './faults';
 import { readBody, sendJson } from './http';
+import { withClock } from './ids';
 import type { Store } from './store';
 import type { Delivery, DeliveryStatus, ReleaseOrder, WebhookDispatcher } from './webhooks';
 
@@ -22,9 +24,17 @@ export interface SandboxControl {
   failNext(rule: FailRule): void;
   delayNext(rule: DelayRule): void;
   closeDispute(id: string, outcome: 'won' | 'lost'): Stripe.Dispute;
+  /** The network's side of an open dispute (status, reason, metadata): `charge.dispute.updated`. */
+  updateDispute(id: string, update: DisputeUpdate): Stripe.Dispute;
   /** Opens a dispute on any succeeded charge (`pm_card_createDispute` does it by itself). */
   openDispute(chargeId: string, reason?: string): Stripe.Dispute;
   setWebhookUrl(url: string | undefined): void;
+  /** The sandbox's current time (objects' `created`, …). */
+  now(): Date;
+  /** Moves the sandbox's clock forward by `ms`; returns the new time. */
+  advanceClock(ms: number): Date;
+  /** Moves the sandbox's clock forward to `to` (never backwards); returns the new time. */
+  setClock(to: Date): Date;
   /** Read access to the state, for assertions. */
   readonly store: Store;
 }
@@ -34,8 +44,11 @@ export function createControl(deps: {
   dispatcher: WebhookDispatcher;
   faults: Faults;
   effects: Effects;
+  clock: SandboxClock;
 }): SandboxControl {
-  const { store, dispatcher, faults, effects } = deps;
+  const { store, dispatcher, faults, effects, clock } = deps;
+  // Changes made from control read the sandbox's clock, as API calls do.
+  const at = <T>(run: () => T): T => withClock(clock.now, run);
   return {
     store,
     deliveries: (filter) => dispatcher.list(filter),
@@ -45,9 +58,14 @@ export function createControl(deps: {
     release: (options) => dispatcher.release(options?.order),
     failNext: (rule) => faults.failNext(rule),
     delayNext: (rule) => faults.delayNext(rule),
-    closeDispute: (id, outcome) => structuredClone(closeDispute(effects, id, outcome)),
-    openDispute: (chargeId, reason) => structuredClone(openDispute(effects, store.charges.require(chargeId), reason)),
+    closeDispute: (id, outcome) => at(() => structuredClone(closeDispute(effects, id, outcome))),
+    updateDispute: (id, update) => at(() => structuredClone(updateDisputeByNetwork(effects, id, update))),
+    openDispute: (chargeId, reason) =>
+      at(() => structuredClone(openDispute(effects, store.charges.require(chargeId), reason))),
     setWebhookUrl: (url) => dispatcher.setUrl(url),
+    now: () => clock.now(),
+    advanceClock: (ms) => clock.advance(ms),
+    setClock: (to) => clock.set(to),
   };
 }
 
@@ -60,9 +78,13 @@ export function createControl(deps: {
  *   POST /_sandbox/webhooks/hold
  *   POST /_sandbox/webhooks/release            { order?: [evt ids] | 'reverse' | 'shuffle' }
  *   POST /_sandbox/webhooks/url                { url }
- *   POST /_sandbox/fail-next                   FailRule
- *   POST /_sandbox/delay-next                  DelayRule
+ *   POST /_sandbox/fail-next                   FailRule (or `path_regex` instead of `path`)
+ *   POST /_sandbox/delay-next                  DelayRule (or `path_regex` instead of `path`)
  *   POST /_sandbox/disputes/:id/close          { outcome: 'won' | 'lost' }
+ *   POST /_sandbox/disputes/:id                DisputeUpdate { status?, reason?, metadata? }
+ *   GET  /_sandbox/clock                       → { now }
+ *   POST /_sandbox/clock/advance               { ms } → { now }
+ *   POST /_sandbox/clock                       { to: ISO-8601 } → { now }
  *   POST /_sandbox/charges/:id/dispute         { reason? }
  */
 export async function handleControl(
@@ -80,6 +102,7 @@ export async function handleControl(
     const idIn = (re: RegExp) => re.exec(path)?.[1];
     const redeliverId = idIn(/^\/_sandbox\/events\/([^/]+)\/redeliver$/);
     const closeId = idIn(/^\/_sandbox\/disputes\/([^/]+)\/close$/);
+    const disputeId = idIn(/^\/_sandbox\/disputes\/([^/]+)$/);
     const disputeChargeId = idIn(/^\/_sandbox\/charges\/([^/]+)\/dispute$/);
     if (method === 'GET' && path === '/_sandbox/health') return sendJson(res, 200, { ok: true });
     if (method === 'GET' && path === '/_sandbox/deliveries') {
@@ -107,12 +130,22 @@ export async function handleControl(
       return sendJson(res, 200, { ok: true });
     }
     if (method === 'POST' && path === '/_sandbox/fail-next') {
-      control.failNext(body as unknown as FailRule);
+      control.failNext(withPathRegex(body) as unknown as FailRule);
       return sendJson(res, 200, { ok: true });
     }
     if (method === 'POST' && path === '/_sandbox/delay-next') {
-      control.delayNext(body as unknown as DelayRule);
+      control.delayNext(withPathRegex(body) as unknown as DelayRule);
       return sendJson(res, 200, { ok: true });
+    }
+    if (method === 'POST' && disputeId) {
+      return sendJson(res, 200, control.updateDispute(disputeId, body as DisputeUpdate));
+    }
+    if (method === 'GET' && path === '/_sandbox/clock') return sendJson(res, 200, { now: control.now() });
+    if (method === 'POST' && path === '/_sandbox/clock/advance') {
+      return sendJson(res, 200, { now: control.advanceClock(Number(body.ms)) });
+    }
+    if (method === 'POST' && path === '/_sandbox/clock') {
+      return sendJson(res, 200, { now: control.setClock(new Date(String(body.to))) });
     }
     if (method === 'POST' && closeId) {
       if (body.outcome !== 'won' && body.outcome !== 'lost') {
@@ -132,4 +165,11 @@ export async function handleControl(
     if (error instanceof StripeApiError) return sendJson(res, error.status, { error: error.body });
     return sendJson(res, 400, { error: { message: error instanceof Error ? error.message : String(error) } });
   }
+}
+
+/** JSON has no RegExp: over HTTP a rule names its pattern as `path_regex`. */
+function withPathRegex(body: Record<string, unknown>): Record<string, unknown> {
+  if (typeof body.path_regex !== 'string') return body;
+  const { path_regex, ...rest } = body;
+  return { ...rest, path: new RegExp(path_regex) };
 }

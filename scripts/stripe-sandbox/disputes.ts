@@ -41,6 +41,37 @@ export function closeDispute(fx: Effects, id: string, outcome: 'won' | 'lost'): 
   return dispute;
 }
 
+/** What the network (or the cardholder's bank) may change on an open dispute, through control. */
+export interface DisputeUpdate {
+  /** An open status; closing goes through {@link closeDispute} (it moves funds). */
+  status?: 'needs_response' | 'under_review' | 'warning_needs_response' | 'warning_under_review';
+  reason?: Stripe.Dispute['reason'];
+  metadata?: Record<string, string>;
+}
+
+const OPEN_STATUSES: readonly string[] = [
+  'needs_response',
+  'under_review',
+  'warning_needs_response',
+  'warning_under_review',
+];
+
+/** Control's dispute update: `charge.dispute.updated` with `previous_attributes`, if anything changed. */
+export function updateDisputeByNetwork(fx: Effects, id: string, update: DisputeUpdate): Stripe.Dispute {
+  const dispute = fx.store.disputes.require(id);
+  if (CLOSED.includes(dispute.status)) throw invalidRequest('This dispute is already closed and cannot be updated.');
+  if (update.status !== undefined && !OPEN_STATUSES.includes(update.status)) {
+    throw invalidRequest(`status must be one of ${OPEN_STATUSES.join(', ')}; close a dispute with closeDispute`);
+  }
+  const before = snapshot(dispute);
+  if (update.status) dispute.status = update.status;
+  if (update.reason) dispute.reason = update.reason;
+  if (update.metadata) dispute.metadata = { ...dispute.metadata, ...update.metadata };
+  const previous = previousAttributes(before, dispute);
+  if (Object.keys(previous).length > 0) fx.emit('charge.dispute.updated', dispute, previous);
+  return dispute;
+}
+
 function updateDispute(ctx: ApiContext) {
   const dispute = ctx.store.disputes.require(ctx.pathParams.id!);
   if (CLOSED.includes(dispute.status)) throw invalidRequest('This dispute is already closed and cannot be updated.');

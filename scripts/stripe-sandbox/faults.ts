@@ -1,11 +1,21 @@
 import type { StripeErrorType } from './errors';
 
+/** A path prefix, or a regular expression tested against the whole path (no query string). */
+export type PathMatch = string | RegExp;
+
+function pathMatches(match: PathMatch, path: string): boolean {
+  if (typeof match === 'string') return path.startsWith(match);
+  // A /g or /y RegExp remembers lastIndex between test() calls: reset it so every call starts afresh.
+  match.lastIndex = 0;
+  return match.test(path);
+}
+
 /** Make the next matching API calls fail, as Stripe does when it is unavailable or refuses. */
 export interface FailRule {
   /** HTTP method to match (any if absent). */
   method?: string;
-  /** Path prefix to match, e.g. `/v1/payment_methods/` or `/v1/customers`. */
-  path: string;
+  /** Path prefix to match (`/v1/payment_methods/`), or a RegExp (`/^\/v1\/customers\/[^/]+$/`). */
+  path: PathMatch;
   status: number;
   /** Stripe error type; defaults from the status (429 rate_limit_error, 5xx api_error, 402 card_error). */
   type?: StripeErrorType;
@@ -24,7 +34,7 @@ export interface FailRule {
 /** Make the next matching API calls slow: `before` the work (a slow Stripe) or `after` it (a lost reply). */
 export interface DelayRule {
   method?: string;
-  path: string;
+  path: PathMatch;
   ms: number;
   times?: number;
   phase?: 'before' | 'after';
@@ -72,10 +82,10 @@ export class Faults {
   }
 }
 
-function take<T extends { method?: string; path: string }>(armed: Armed<T>[], method: string, path: string) {
+function take<T extends { method?: string; path: PathMatch }>(armed: Armed<T>[], method: string, path: string) {
   const i = armed.findIndex(
     (a) =>
-      a.remaining > 0 && path.startsWith(a.rule.path) && (!a.rule.method || a.rule.method.toUpperCase() === method),
+      a.remaining > 0 && pathMatches(a.rule.path, path) && (!a.rule.method || a.rule.method.toUpperCase() === method),
   );
   if (i < 0) return undefined;
   const entry = armed[i]!;

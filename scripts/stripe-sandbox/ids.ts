@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -18,4 +19,16 @@ export function newId(prefix: string): string {
   return prefix === 'cus' ? `cus_${randomToken(14)}` : `${prefix}_1${randomToken(23)}`;
 }
 
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+/**
+ * The sandbox's clock. Each sandbox has its own (tests run several in one process), so the server
+ * runs every API and control call inside `withClock(clock, …)` and object timestamps (`created`,
+ * `status_transitions.*`, `due_by`, …) read it here. Webhook signatures deliberately use the real
+ * time: the receiver checks them against its own clock (300 s tolerance).
+ */
+const clockScope = new AsyncLocalStorage<() => Date>();
+
+export const withClock = <T>(clock: () => Date, run: () => T): T => clockScope.run(clock, run);
+
+export const now = (): Date => (clockScope.getStore() ?? (() => new Date()))();
+
+export const nowSeconds = (): number => Math.floor(now().getTime() / 1000);

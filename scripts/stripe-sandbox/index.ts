@@ -1,5 +1,6 @@
 export type { SandboxControl } from './control';
-export type { DelayRule, FailRule } from './faults';
+export type { DisputeUpdate } from './disputes';
+export type { DelayRule, FailRule, PathMatch } from './faults';
 export { parseForm } from './form';
 export { DEFAULT_RETRY_DELAYS_MS, type StripeSandbox, type StripeSandboxOptions, startStripeSandbox } from './server';
 export { type Delivery, type DeliveryStatus, type ReleaseOrder, signatureHeader } from './webhooks';

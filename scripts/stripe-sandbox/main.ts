@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     webhookSecret: secret,
     ...(webhookUrl ? { webhookUrl } : {}),
     ...(apiKey ? { apiKey } : {}),
-    ...(delays ? { retryDelaysMs: delays } : {}),
+    ...(delays ? { deliveryRetryDelaysMs: delays } : {}),
     log: (line) => process.stderr.write(`[stripe-sandbox] ${line}\n`),
   });
   process.stdout.write(`${JSON.stringify({ url: sandbox.url, port: sandbox.port, webhookUrl: webhookUrl ?? null })}\n`);

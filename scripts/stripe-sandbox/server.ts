@@ -4,6 +4,7 @@ import { customerRoutes } from './api-customers';
 import { eventRoutes } from './api-events';
 import { invoiceRoutes } from './api-invoices';
 import { paymentRoutes } from './api-payments';
+import { SandboxClock } from './clock';
 import { createControl, handleControl, type SandboxControl } from './control';
 import type { Effects } from './disputes';
 import { disputeRoutes } from './disputes';
@@ -12,7 +13,7 @@ import { API_VERSION, AUTOMATIC, EventLog, type RequestInfo } from './events';
 import { Faults } from './faults';
 import { canonicalJson, FormError, parseForm } from './form';
 import { readBody, sendJson, sleep } from './http';
-import { randomToken } from './ids';
+import { randomToken, withClock } from './ids';
 import { Params } from './params';
 import { type ApiContext, matchRoute, type Route } from './router';
 import { Store } from './store';
@@ -28,8 +29,16 @@ export interface StripeSandboxOptions {
   webhookSecret: string;
   /** The one secret key accepted; without it any `sk_test_…` key is. */
   apiKey?: string;
-  /** Webhook retry schedule (default roughly Stripe's, compressed into minutes). */
-  retryDelaysMs?: number[];
+  /**
+   * Wait before each webhook retry; after the last one a delivery is `failed` (Stripe gives up after
+   * 3 days). Default: {@link DEFAULT_RETRY_DELAYS_MS}. Tests pass a few milliseconds.
+   */
+  deliveryRetryDelaysMs?: number[];
+  /**
+   * The account's time: objects' `created`, `status_transitions`, `due_by`… (default: the system
+   * clock). `control.advanceClock` / `setClock` move it further. Signatures always use real time.
+   */
+  clock?: () => Date;
   log?: (line: string) => void;
 }
 
@@ -40,7 +49,18 @@ export interface StripeSandbox {
   control: SandboxControl;
 }
 
-export const DEFAULT_RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 60_000, 300_000, 600_000, 1_800_000];
+/**
+ * Stripe retries for three days with growing gaps; locally the receiver is usually just restarting,
+ * so the default doubles from 1 s and is capped at 30 s, for about half an hour in all.
+ */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [
+  1_000,
+  2_000,
+  4_000,
+  8_000,
+  16_000,
+  ...Array.from({ length: 60 }, () => 30_000),
+];
 
 interface StoredResponse {
   fingerprint: string;
@@ -52,16 +72,17 @@ interface StoredResponse {
 export async function startStripeSandbox(options: StripeSandboxOptions): Promise<StripeSandbox> {
   if (!options.webhookSecret) throw new Error('webhookSecret is required');
   const store = new Store();
+  const clock = new SandboxClock(options.clock);
   const dispatcher = new WebhookDispatcher({
     url: options.webhookUrl,
     secret: options.webhookSecret,
-    retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    retryDelaysMs: [...(options.deliveryRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)],
     ...(options.log ? { log: options.log } : {}),
   });
   const events = new EventLog(store, dispatcher);
   const faults = new Faults();
   const effects: Effects = { store, emit: (type, object, previous) => events.emit(type, object, AUTOMATIC, previous) };
-  const control = createControl({ store, dispatcher, faults, effects });
+  const control = createControl({ store, dispatcher, faults, effects, clock });
   const routes: Route[] = [...customerRoutes, ...paymentRoutes, ...disputeRoutes, ...invoiceRoutes, ...eventRoutes];
   const idempotency = new Map<string, StoredResponse>();
 
@@ -146,7 +167,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
         },
       };
       try {
-        body = matched.route.handler(ctx);
+        body = withClock(clock.now, () => matched.route.handler(ctx));
         // Responses are copies: later changes must not leak into a stored (replayable) response.
         body = structuredClone(body);
       } catch (error) {

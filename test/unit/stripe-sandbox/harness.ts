@@ -81,7 +81,7 @@ export interface World {
 }
 
 /** A sandbox with a verifying receiver and an SDK client; short retry delays keep tests fast. */
-export async function startWorld(options: { retryDelaysMs?: number[] } = {}): Promise<World> {
+export async function startWorld(options: { retryDelaysMs?: number[]; clock?: () => Date } = {}): Promise<World> {
   const receiver = await new WebhookReceiver().start();
   const sandbox = await startStripeSandbox({
     port: 0,
@@ -89,7 +89,8 @@ export async function startWorld(options: { retryDelaysMs?: number[] } = {}): Pr
     webhookUrl: receiver.url,
     webhookSecret: WEBHOOK_SECRET,
     apiKey: API_KEY,
-    retryDelaysMs: options.retryDelaysMs ?? [20, 40, 80],
+    deliveryRetryDelaysMs: options.retryDelaysMs ?? [20, 40, 80],
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return { sandbox, stripe: sdkFor(sandbox), receiver };
 }
