@@ -89,7 +89,10 @@ export async function changeSubscription(
       });
     } else {
       purchase = change.purchase;
-      if (purchase && isPaid(target) && !(await deps.paymentMethodCheck.hasDefaultPaymentMethod(input.orgId))) {
+      // Only a move from an unpaid plan needs the check: a paid subscription already has its default
+      // method, and the payments capability refuses to remove the last one while it is active.
+      const newlyPaid = isPaid(target) && !isPaid(from);
+      if (newlyPaid && !(await deps.paymentMethodCheck.hasDefaultPaymentMethod(input.orgId))) {
         throw businessRule('payment_method_required', 'add a default payment method before upgrading to a paid plan');
       }
       const credit = proratedLine(

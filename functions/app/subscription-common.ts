@@ -51,8 +51,10 @@ export async function loadSettled(
   options: { requireActive: boolean; expectedVersion?: number },
 ): Promise<{ stored: Subscription | undefined; settled: Subscription | undefined; due: EventDraft[]; now: Date }> {
   const now = deps.clock.now();
-  const [org, stored] = await Promise.all([deps.orgs.get(orgId), deps.subscriptions.get(orgId)]);
-  if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
+  // A subscription implies its org exists: the org is read only when there is none (one read saved on
+  // every change of an existing subscription).
+  const stored = await deps.subscriptions.get(orgId);
+  if (!stored && !(await deps.orgs.get(orgId))) throw notFound('org_not_found', `organization ${orgId} does not exist`);
   const { subscription: settled, events: due } = stored
     ? settle(stored, now)
     : { subscription: undefined, events: [] as EventDraft[] };

@@ -219,6 +219,17 @@ describe('changing the plan', () => {
     });
   });
 
+  it('needs a default payment method to upgrade from the free plan', async () => {
+    const org = await newOrg('USD', { card: false });
+    await createSubscription(deps, ctx, { orgId: org, planId: 'free', currency: 'USD' });
+    expect(await codeOf(changeSubscription(deps, ctx, { orgId: org, planId: 'team' }))).toBe('payment_method_required');
+    await seedDefaultPaymentMethod(org, deps);
+    const up = await changeSubscription(deps, ctx, { orgId: org, planId: 'team' });
+    expect(up.subscription).toMatchObject({ planId: 'team', billingModel: 'flat' });
+    expect(amounts(up.adjustments)).toEqual([['proration_charge', 3430]]);
+    expect(await deps.paidSubscriptions.hasActivePaidSelfServe(org)).toBe(true);
+  });
+
   it('answers 404 without an active subscription and 409 for a stale If-Match version', async () => {
     const org = await newOrg();
     expect(await codeOf(changeSubscription(deps, ctx, { orgId: org, planId: 'pro' }))).toBe('subscription_not_found');
