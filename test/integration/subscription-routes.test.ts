@@ -1,5 +1,6 @@
 import { addFreezeReason } from '../../functions/app/freeze-gate';
 import { buildDeps, type Deps } from '../../functions/composition';
+import { handler as rollupPeriodsHandler } from '../../functions/handlers/schedule/rollup-periods';
 import { startTestApi, type TestApi } from './support/api';
 import { seedDefaultPaymentMethod } from './support/seed';
 
@@ -163,5 +164,10 @@ describe('subscription routes', () => {
       body: { at_period_end: false },
     });
     expect(cancel.status).toBe(200);
+  });
+
+  it('runs the rollupPeriods schedule handler (EventBridge entry) and reports what it applied', async () => {
+    const report = await rollupPeriodsHandler({} as never);
+    expect(report).toEqual({ due: expect.any(Number), applied: expect.any(Number), skipped: expect.any(Number) });
   });
 });
