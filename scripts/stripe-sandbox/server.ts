@@ -34,6 +34,8 @@ export interface StripeSandboxOptions {
    * 3 days). Default: {@link DEFAULT_RETRY_DELAYS_MS}. Tests pass a few milliseconds.
    */
   deliveryRetryDelaysMs?: number[];
+  /** @deprecated the first name of `deliveryRetryDelaysMs`, still read (callers outside this folder use it). */
+  retryDelaysMs?: number[];
   /**
    * The account's time: objects' `created`, `status_transitions`, `due_by`… (default: the system
    * clock). `control.advanceClock` / `setClock` move it further. Signatures always use real time.
@@ -76,7 +78,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
   const dispatcher = new WebhookDispatcher({
     url: options.webhookUrl,
     secret: options.webhookSecret,
-    retryDelaysMs: [...(options.deliveryRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)],
+    retryDelaysMs: [...(options.deliveryRetryDelaysMs ?? options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)],
     ...(options.log ? { log: options.log } : {}),
   });
   const events = new EventLog(store, dispatcher);
@@ -85,6 +87,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
   const control = createControl({ store, dispatcher, faults, effects, clock });
   const routes: Route[] = [...customerRoutes, ...paymentRoutes, ...disputeRoutes, ...invoiceRoutes, ...eventRoutes];
   const idempotency = new Map<string, StoredResponse>();
+  const inFlight = new Set<string>();
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const method = (req.method ?? 'GET').toUpperCase();
@@ -102,89 +105,104 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
     const auth = authenticate(req.headers.authorization, options.apiKey);
     if (auth) return fail(401, auth);
 
-    const delay = faults.takeDelay(method, path);
-    if (delay && delay.phase !== 'after') await sleep(delay.ms);
-    const failure = faults.takeFailure(method, path);
-    if (failure) {
-      return fail(
-        failure.status,
-        {
-          type: failure.type!,
-          message: failure.message ?? `Injected failure (${failure.status}) for ${method} ${path}`,
-          ...(failure.code ? { code: failure.code } : {}),
-          ...(failure.decline_code ? { decline_code: failure.decline_code } : {}),
-        },
-        failure.shouldRetry === undefined ? {} : { 'stripe-should-retry': String(failure.shouldRetry) },
-      );
+    // Stripe locks a key while its first request runs: a second request with the same key meanwhile
+    // (a client that timed out and retried) gets 409 idempotency_error, which the SDK retries later.
+    // Once the first result is stored, the same key is a replay (below), never a 409.
+    const reserved = idempotencyKey !== null && !idempotency.has(idempotencyKey);
+    if (reserved && inFlight.has(idempotencyKey)) {
+      return fail(409, {
+        type: 'idempotency_error',
+        message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${idempotencyKey}. Please try again later.`,
+      });
     }
-
-    let raw: ReturnType<typeof parseForm>;
+    if (reserved) inFlight.add(idempotencyKey);
     try {
-      raw = parseForm(method === 'POST' ? await readBody(req) : url.search.slice(1));
-    } catch (error) {
-      const message = error instanceof FormError ? error.message : 'Invalid request body';
-      return fail(400, { type: 'invalid_request_error', message });
-    }
-
-    // Idempotency (https://docs.stripe.com/api/idempotent_requests): the first result of a key is
-    // saved — errors included, except 5xx, which are safe to retry — and replayed for the same
-    // parameters; other parameters under the same key are a 400 idempotency_error.
-    const fingerprint = `${method} ${path} ${canonicalJson(raw)}`;
-    if (idempotencyKey) {
-      const stored = idempotency.get(idempotencyKey);
-      if (stored && stored.fingerprint !== fingerprint) {
-        return fail(400, {
-          type: 'idempotency_error',
-          message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
-        });
+      const delay = faults.takeDelay(method, path);
+      if (delay && delay.phase !== 'after') await sleep(delay.ms);
+      const failure = faults.takeFailure(method, path);
+      if (failure) {
+        return fail(
+          failure.status,
+          {
+            type: failure.type!,
+            message: failure.message ?? `Injected failure (${failure.status}) for ${method} ${path}`,
+            ...(failure.code ? { code: failure.code } : {}),
+            ...(failure.decline_code ? { decline_code: failure.decline_code } : {}),
+          },
+          failure.shouldRetry === undefined ? {} : { 'stripe-should-retry': String(failure.shouldRetry) },
+        );
       }
-      if (stored) {
-        return sendJson(res, stored.status, stored.body, {
-          ...baseHeaders,
-          'idempotent-replayed': 'true',
-          'original-request': stored.requestId,
-        });
-      }
-    }
 
-    const matched = matchRoute(routes, method, path);
-    let status = 200;
-    let body: unknown;
-    if (!matched) {
-      const err = unrecognizedUrl(method, path);
-      status = err.status;
-      body = { error: err.body };
-    } else {
-      const request: RequestInfo = { id: requestId, idempotencyKey };
-      const ctx: ApiContext = {
-        store,
-        events,
-        params: new Params(raw),
-        pathParams: matched.pathParams,
-        request,
-        emit: (type, object, previous) => {
-          events.emit(type, object, request, previous);
-        },
-      };
+      let raw: ReturnType<typeof parseForm>;
       try {
-        body = withClock(clock.now, () => matched.route.handler(ctx));
-        // Responses are copies: later changes must not leak into a stored (replayable) response.
-        body = structuredClone(body);
+        raw = parseForm(method === 'POST' ? await readBody(req) : url.search.slice(1));
       } catch (error) {
-        if (error instanceof StripeApiError) {
-          status = error.status;
-          body = { error: { ...structuredClone(error.body), request_log_url: null } };
-        } else {
-          status = 500;
-          const message = error instanceof Error ? error.message : String(error);
-          options.log?.(`sandbox error on ${method} ${path}: ${message}`);
-          body = { error: { type: 'api_error', message: `Sandbox internal error: ${message}` } };
+        const message = error instanceof FormError ? error.message : 'Invalid request body';
+        return fail(400, { type: 'invalid_request_error', message });
+      }
+
+      // Idempotency (https://docs.stripe.com/api/idempotent_requests): the first result of a key is
+      // saved — errors included, except 5xx, which are safe to retry — and replayed for the same
+      // parameters; other parameters under the same key are a 400 idempotency_error.
+      const fingerprint = `${method} ${path} ${canonicalJson(raw)}`;
+      if (idempotencyKey) {
+        const stored = idempotency.get(idempotencyKey);
+        if (stored && stored.fingerprint !== fingerprint) {
+          return fail(400, {
+            type: 'idempotency_error',
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+          });
+        }
+        if (stored) {
+          return sendJson(res, stored.status, stored.body, {
+            ...baseHeaders,
+            'idempotent-replayed': 'true',
+            'original-request': stored.requestId,
+          });
         }
       }
+
+      const matched = matchRoute(routes, method, path);
+      let status = 200;
+      let body: unknown;
+      if (!matched) {
+        const err = unrecognizedUrl(method, path);
+        status = err.status;
+        body = { error: err.body };
+      } else {
+        const request: RequestInfo = { id: requestId, idempotencyKey };
+        const ctx: ApiContext = {
+          store,
+          events,
+          params: new Params(raw),
+          pathParams: matched.pathParams,
+          request,
+          emit: (type, object, previous) => {
+            events.emit(type, object, request, previous);
+          },
+        };
+        try {
+          body = withClock(clock.now, () => matched.route.handler(ctx));
+          // Responses are copies: later changes must not leak into a stored (replayable) response.
+          body = structuredClone(body);
+        } catch (error) {
+          if (error instanceof StripeApiError) {
+            status = error.status;
+            body = { error: { ...structuredClone(error.body), request_log_url: null } };
+          } else {
+            status = 500;
+            const message = error instanceof Error ? error.message : String(error);
+            options.log?.(`sandbox error on ${method} ${path}: ${message}`);
+            body = { error: { type: 'api_error', message: `Sandbox internal error: ${message}` } };
+          }
+        }
+      }
+      if (idempotencyKey && status < 500) idempotency.set(idempotencyKey, { fingerprint, status, body, requestId });
+      if (delay?.phase === 'after') await sleep(delay.ms);
+      sendJson(res, status, body, baseHeaders);
+    } finally {
+      if (reserved) inFlight.delete(idempotencyKey);
     }
-    if (idempotencyKey && status < 500) idempotency.set(idempotencyKey, { fingerprint, status, body, requestId });
-    if (delay?.phase === 'after') await sleep(delay.ms);
-    sendJson(res, status, body, baseHeaders);
   };
 
   const server = createServer((req, res) => {

@@ -76,6 +76,27 @@ describe('Stripe sandbox: the clock, path-regex faults and the network side of d
     expect(Date.now() - started).toBeGreaterThanOrEqual(110);
   });
 
+  it('answers 409 idempotency_error to a second request with a key whose first is still running', async () => {
+    world = await startWorld();
+    const { stripe, sandbox } = world;
+    sandbox.control.delayNext({ method: 'POST', path: '/v1/customers', ms: 200 });
+    const first = stripe.customers.create({ name: 'Acme' }, { idempotencyKey: 'customer:org_slow' });
+    first.catch(() => undefined); // awaited below; keeps a failed assertion from leaving it unhandled
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await stripe.customers
+      .create({ name: 'Acme' }, { idempotencyKey: 'customer:org_slow' })
+      .catch((e: unknown) => e);
+    // The SDK classes every 409 as StripeAPIError (and retries it when retries are on); the type says why.
+    expect(second).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect(second).toMatchObject({ statusCode: 409, rawType: 'idempotency_error' });
+    const created = await first;
+    // Once the first is done, the same key replays it: one customer in all.
+    const third = await stripe.customers.create({ name: 'Acme' }, { idempotencyKey: 'customer:org_slow' });
+    expect(third.id).toBe(created.id);
+    expect(third.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect((await stripe.customers.list()).data).toHaveLength(1);
+  });
+
   it('updateDispute: the network moves an open dispute (charge.dispute.updated), never closes it', async () => {
     world = await startWorld();
     const { stripe, sandbox, receiver } = world;
