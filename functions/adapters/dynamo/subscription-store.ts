@@ -94,10 +94,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       if (!reasons) throw error;
       const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
       if (write.purchase && failed(1)) {
-        const raw = reasons[1]?.Item;
-        const status = raw ? conditionFailureItem<StoredItem<BillingStatus>>({ Item: raw })?.data : undefined;
         throw conflict('billing_frozen', 'new spend is blocked while the org has an open dispute or unpaid invoices', {
-          freeze_reasons: status?.freezeReasons ?? [],
+          freeze_reasons: await this.freezeReasonsAfterFailure(orgId, reasons[1]?.Item),
         });
       }
       if (failed(0)) {
@@ -110,6 +108,16 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       }
       throw error;
     }
+  }
+
+  /** The reasons that stopped a purchase: from the item the check returned (ALL_OLD), else read again. */
+  private async freezeReasonsAfterFailure(orgId: string, raw: Record<string, unknown> | undefined) {
+    const returned = raw ? conditionFailureItem<StoredItem<BillingStatus>>({ Item: raw })?.data : undefined;
+    if (returned) return returned.freezeReasons;
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.billingStatus(orgId), ConsistentRead: true }),
+    );
+    return (out.Item as StoredItem<BillingStatus> | undefined)?.data.freezeReasons ?? [];
   }
 
   async history(orgId: string, limit = 100): Promise<SubscriptionEvent[]> {
