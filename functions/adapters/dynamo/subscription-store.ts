@@ -4,6 +4,7 @@ import type { BillingStatus } from '../../domain/billing-status';
 import { conflict } from '../../domain/errors';
 import type { Subscription, SubscriptionEvent, Terms } from '../../domain/subscription';
 import { cancellationReasons, conditionFailureItem } from './client';
+import { freezeGateCheck, frozenError } from './freeze-gate-store';
 import { auditPut, item, type StoredItem } from './items';
 import { keys } from './keys';
 
@@ -46,19 +47,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
         },
       },
     ];
-    if (write.purchase) {
-      // The freeze gate, inside the purchase's own transaction (ALL_OLD returns the reasons on failure).
-      items.push({
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: keys.billingStatus(orgId),
-          ConditionExpression: 'attribute_exists(PK) AND size(#data.#reasons) = :zero',
-          ExpressionAttributeNames: { '#data': 'data', '#reasons': 'freezeReasons' },
-          ExpressionAttributeValues: { ':zero': 0 },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
-    }
+    // The freeze gate, inside the purchase's own transaction (ALL_OLD returns the reasons on failure).
+    if (write.purchase) items.push(freezeGateCheck(this.tableName, orgId));
     for (const event of write.events) {
       items.push({
         Put: {
@@ -94,9 +84,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       if (!reasons) throw error;
       const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed';
       if (write.purchase && failed(1)) {
-        throw conflict('billing_frozen', 'new spend is blocked while the org has an open dispute or unpaid invoices', {
-          freeze_reasons: await this.freezeReasonsAfterFailure(orgId, reasons[1]?.Item),
-        });
+        throw frozenError(await this.freezeReasonsAfterFailure(orgId, reasons[1]?.Item));
       }
       if (failed(0)) {
         throw conflict(
