@@ -1,4 +1,5 @@
 import { type ChildProcess, type IOType, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { log } from './log';
@@ -58,7 +59,10 @@ export class Supervisor {
 
   spawn(name: string, command: string, args: readonly string[], options: SupervisedSpawnOptions = {}): SupervisedChild {
     if (this.stopping) throw new Error(`cannot start ${name}: the runtime is shutting down`);
-    if (this.children.has(name)) throw new Error(`a child named ${name} is already running`);
+    const previous = this.children.get(name);
+    if (previous && previous.process.exitCode === null && previous.process.signalCode === null) {
+      throw new Error(`a child named ${name} is already running`);
+    }
     const [file, argv] = options.selfGuarded ? [command, args] : [process.execPath, [GUARD, command, ...args]];
     const child = spawn(file, argv, {
       cwd: options.cwd,
@@ -82,7 +86,8 @@ export class Supervisor {
     void exited.then((exit) => {
       // Not ours to report if it was stopped on purpose (stopChild removed it first).
       if (this.children.get(name) !== supervised) return;
-      this.children.delete(name);
+      // Kept in the map: the leader is gone, but what it started may not be (a guard killed on its own
+      // leaves its JVM behind in the group), and stop() must still sweep that group.
       if (!this.stopping && armed) {
         log('ERROR', `${name} exited unexpectedly`, { child: name, ...exit });
         this.onUnexpectedExit(name, exit);
@@ -121,7 +126,7 @@ export class Supervisor {
 
   /** Synchronous last resort (process 'exit'): SIGKILL every child's group. */
   killAllNow(): void {
-    for (const c of this.children.values()) signalGroup(c.process, 'SIGKILL');
+    for (const c of this.children.values()) if (c.process.pid !== undefined) signalGroup(c.process.pid, 'SIGKILL');
   }
 
   /**
@@ -153,35 +158,64 @@ export class Supervisor {
   }
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-child.pid, signal);
+    process.kill(-pgid, signal);
   } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      /* already gone */
-    }
+    /* the group is empty */
   }
 }
 
-async function terminate(c: SupervisedChild, graceMs: number): Promise<void> {
-  const child = c.process;
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const timer = setTimeout(() => {
-    log('WARN', `${c.name} ignored SIGTERM for ${graceMs} ms: killing it`, { child: c.name });
-    signalGroup(child, 'SIGKILL');
-  }, graceMs);
-  signalGroup(child, 'SIGTERM');
-  await c.exited;
-  clearTimeout(timer);
-  // The group leader is gone; make sure nothing it spawned lingers in its group.
+/**
+ * True while a live process is left in the group (the leader may be gone while what it started lives).
+ * On Linux, /proc is read so that zombies do not count: an orphan that died is reparented to PID 1, which
+ * in a container or microVM may reap it late, and kill(-pgid, 0) would still "see" it.
+ */
+export function groupAlive(pgid: number): boolean {
   try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    /* the group is empty: the usual case */
+    process.kill(-pgid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (process.platform !== 'linux') return true;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // exited while we looked
+      }
+      // "pid (comm) state ppid pgrp …": comm may contain spaces and parentheses, so split after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * SIGTERM to the child's whole group, SIGKILL after the grace period; done when the group is empty —
+ * not merely when the leader exited: if the guard was killed on its own, its JVM is still in the group.
+ */
+async function terminate(c: SupervisedChild, graceMs: number): Promise<void> {
+  const pgid = c.process.pid;
+  if (pgid === undefined) return;
+  if (!groupAlive(pgid)) return;
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) {
+      log('WARN', `${c.name} ignored SIGTERM for ${graceMs} ms: killing it`, { child: c.name });
+      signalGroup(pgid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await Promise.race([c.exited, new Promise((r) => setTimeout(r, 1000))]);
 }
 
 /**

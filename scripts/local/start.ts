@@ -60,6 +60,8 @@ const SANDBOX_API_KEY = 'sk_test_local_sandbox';
 
 async function main() {
   const started = Date.now();
+  // The SDK's Node 20 notice is noise here (the runtime targets Node 22 on Lambda).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const ports = {
     api: numberOption(flags['api-port'], 'LOCAL_API_PORT', 3000, 'the API port'),
     dynamodb: numberOption(flags['dynamodb-port'], 'LOCAL_DYNAMODB_PORT', 8000, 'the DynamoDB port'),

@@ -18,6 +18,8 @@ const supervisor = new Supervisor(() => void supervisor.stop().then(() => proces
 
 async function main() {
   const started = Date.now();
+  // The SDK's Node 20 notice is noise here (the runtime targets Node 22 on Lambda).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   supervisor.installSignalHandlers();
   exitWhenStdinCloses(() => void supervisor.stop().then(() => process.exit(0)));
 

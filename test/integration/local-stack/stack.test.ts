@@ -7,7 +7,14 @@ import { ulid } from 'ulid';
 import { QUEUES } from '../../../functions/queues';
 import { ensureTable } from '../../../scripts/local/create-table';
 import { localDynamoClient } from '../../../scripts/local/dynamodb-local';
-import { assertPortFree, type ChildExit, freePort, PortTakenError, Supervisor } from '../../../scripts/local/processes';
+import {
+  assertPortFree,
+  type ChildExit,
+  freePort,
+  groupAlive,
+  PortTakenError,
+  Supervisor,
+} from '../../../scripts/local/processes';
 import { createQueues, localSqsClient, startSqs } from '../../../scripts/local/sqs';
 import { freshQueue, sleep, sqs, until } from './helpers';
 
@@ -129,7 +136,7 @@ describe('the process supervisor', () => {
     await sleep(300);
     await supervisor.stop(300);
     expect(alive(child.process.pid!)).toBe(false);
-    expect(alive(-child.process.pid!)).toBe(false); // nothing left in its group (the grandchild included)
+    expect(groupAlive(child.process.pid!)).toBe(false); // nothing left in its group (the grandchild included)
   });
 
   it('reports a child that dies unexpectedly, but not one stopped on purpose', async () => {
@@ -142,6 +149,19 @@ describe('the process supervisor', () => {
     await supervisor.stopChild('calm');
     await supervisor.stop();
     expect(exits).toHaveLength(1);
+  });
+
+  it('if the guard itself is SIGKILLed, the exit is reported and stop() still kills the command left in its group', async () => {
+    const exits: string[] = [];
+    const supervisor = new Supervisor((name) => exits.push(name));
+    const guarded = supervisor.spawn('sleeper', 'sleep', ['300']);
+    await sleep(300);
+    const group = guarded.process.pid!;
+    process.kill(group, 'SIGKILL'); // the guard only: `sleep` lives on in the group
+    await until(() => exits.length === 1, 5000);
+    expect(groupAlive(group)).toBe(true);
+    await supervisor.stop(500);
+    expect(groupAlive(group)).toBe(false);
   });
 
   it('a guarded command dies with its runtime even when the runtime is SIGKILLed (no handler runs)', async () => {
@@ -164,8 +184,8 @@ describe('the process supervisor', () => {
     const group = await new Promise<number>((resolve) =>
       runtime.stdout.on('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
     );
-    expect(alive(-group)).toBe(true);
+    expect(groupAlive(group)).toBe(true);
     runtime.kill('SIGKILL');
-    await until(() => !alive(-group), 6000, 'the sleeper to die with its runtime');
+    await until(() => !groupAlive(group), 6000, 'the sleeper to die with its runtime');
   });
 });
