@@ -7,7 +7,7 @@ import type { DelayRule, FailRule, Faults } from './faults';
 import { readBody, sendJson } from './http';
 import { withClock } from './ids';
 import type { Store } from './store';
-import type { Delivery, DeliveryStatus, ReleaseOrder, WebhookDispatcher } from './webhooks';
+import type { Delivery, DeliveryStats, DeliveryStatus, ReleaseOrder, WebhookDispatcher } from './webhooks';
 
 /**
  * Driving the sandbox from a test: webhook delivery (duplicates, holding and out-of-order release),
@@ -16,6 +16,8 @@ import type { Delivery, DeliveryStatus, ReleaseOrder, WebhookDispatcher } from '
  */
 export interface SandboxControl {
   deliveries(filter?: { eventId?: string; type?: string; status?: DeliveryStatus }): Delivery[];
+  /** Delivery counts: per status, attempts, redeliveries. */
+  deliveryStats(): DeliveryStats;
   /** Resolves when no delivery is pending, in flight or awaiting a retry. */
   settled(timeoutMs?: number): Promise<void>;
   redeliver(eventId: string, times?: number): Delivery[];
@@ -52,6 +54,7 @@ export function createControl(deps: {
   return {
     store,
     deliveries: (filter) => dispatcher.list(filter),
+    deliveryStats: () => dispatcher.stats(),
     settled: (timeoutMs) => dispatcher.settled(timeoutMs),
     redeliver: (eventId, times = 1) => dispatcher.redeliver(store.events.require(eventId), times),
     hold: () => dispatcher.hold(),
@@ -73,6 +76,7 @@ export function createControl(deps: {
  * HTTP control endpoints (JSON in, JSON out, no API key: the sandbox only listens locally).
  *   GET  /_sandbox/health
  *   GET  /_sandbox/deliveries?event_id=&type=&status=
+ *   GET  /_sandbox/deliveries/stats
  *   POST /_sandbox/deliveries/settle           { timeout_ms? }
  *   POST /_sandbox/events/:id/redeliver        { times? }
  *   POST /_sandbox/webhooks/hold
@@ -109,6 +113,7 @@ export async function handleControl(
       const filter = { eventId: q('event_id'), type: q('type'), status: q('status') as DeliveryStatus | undefined };
       return sendJson(res, 200, { data: control.deliveries(filter) });
     }
+    if (method === 'GET' && path === '/_sandbox/deliveries/stats') return sendJson(res, 200, control.deliveryStats());
     if (method === 'POST' && path === '/_sandbox/deliveries/settle') {
       await control.settled(typeof body.timeout_ms === 'number' ? body.timeout_ms : undefined);
       return sendJson(res, 200, { ok: true });

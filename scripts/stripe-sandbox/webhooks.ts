@@ -35,6 +35,14 @@ export interface Delivery {
   deliveredAt?: string;
 }
 
+export interface DeliveryStats {
+  total: number;
+  byStatus: Record<DeliveryStatus, number>;
+  /** HTTP attempts over all deliveries (a delivery retried twice counts 3). */
+  attempts: number;
+  redeliveries: number;
+}
+
 export type ReleaseOrder = string[] | 'reverse' | 'shuffle' | 'original';
 
 export interface DispatcherOptions {
@@ -133,6 +141,25 @@ export class WebhookDispatcher {
           (!filter.status || d.status === filter.status),
       )
       .map((d) => structuredClone(d));
+  }
+
+  /** Counts over every delivery so far: how many per status, attempts made, duplicates sent. */
+  stats(): DeliveryStats {
+    const byStatus: Record<DeliveryStatus, number> = {
+      pending: 0,
+      held: 0,
+      delivering: 0,
+      retrying: 0,
+      delivered: 0,
+      failed: 0,
+    };
+    let attempts = 0;
+    for (const d of this.deliveries) {
+      byStatus[d.status] += 1;
+      attempts += d.attempts.length;
+    }
+    const redeliveries = this.deliveries.filter((d) => d.kind === 'redelivery').length;
+    return { total: this.deliveries.length, byStatus, attempts, redeliveries };
   }
 
   /** Resolves once nothing is pending, delivering or retrying (held deliveries wait for release). */

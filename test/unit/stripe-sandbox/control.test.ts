@@ -152,6 +152,10 @@ describe('Stripe sandbox: idempotency, pagination, faults and webhook delivery c
       'redelivery',
       'redelivery',
     ]);
+    const stats = sandbox.control.deliveryStats();
+    expect(stats).toMatchObject({ total: 3, attempts: 6, redeliveries: 2 });
+    expect(stats.byStatus).toMatchObject({ failed: 1, delivered: 2, pending: 0, retrying: 0 });
+    expect(await (await fetch(`${sandbox.url}/_sandbox/deliveries/stats`)).json()).toEqual(stats);
   });
 
   it('hold / release delivers events out of order (reverse, or an explicit order)', async () => {
