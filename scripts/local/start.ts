@@ -80,9 +80,12 @@ async function main() {
   await assertPortFree(ports.api, 'the API', 'LOCAL_API_PORT');
   await assertPortFree(ports.dynamodb, 'DynamoDB Local', 'LOCAL_DYNAMODB_PORT');
   await assertPortFree(ports.sqs, 'the local SQS endpoint (fauxqs)', 'LOCAL_SQS_PORT');
-  await ensureDynamoDbLocal(); // before timing the JVM: the first run fetches it
+  if (!process.env.STRIPE_SECRET_KEY) await assertPortFree(ports.stripe, 'the Stripe sandbox', 'LOCAL_STRIPE_PORT');
+  await ensureDynamoDbLocal(); // the first run fetches it (a few seconds, once)
 
-  const [dynamo, sqs] = await Promise.all([
+  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  // The three children start side by side (the JVM and tsx's first compile dominate start-up).
+  const [dynamo, sqs, stripe] = await Promise.all([
     startDynamoDbLocal({
       port: ports.dynamodb,
       dataDir: join(dataDir, 'dynamodb'),
@@ -92,15 +95,13 @@ async function main() {
     // fauxqs keeps everything in memory: a restart drops queued messages (the queues are re-created
     // below). Accepted locally — see scripts/local/sqs.ts.
     startSqs({ port: ports.sqs, supervisor }),
+    startStripe(ports.stripe, dataDir, `${apiUrl}/v1/webhooks/stripe`),
   ]);
   const dynamoClient = localDynamoClient(dynamo.endpoint);
   await ensureTable(dynamoClient, LOCAL_TABLE_NAME);
   dynamoClient.destroy();
   const sqsClient = localSqsClient(sqs.endpoint);
   const queues = await createQueues(sqsClient, QUEUES);
-
-  const apiUrl = `http://127.0.0.1:${ports.api}`;
-  const stripe = await startStripe(ports.stripe, dataDir, `${apiUrl}/v1/webhooks/stripe`);
 
   // The handlers read their configuration from the environment, exactly as in Lambda (functions/
   // config.ts): it is set here, before any handler module is imported — the gateway, the pollers and
