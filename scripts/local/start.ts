@@ -236,7 +236,7 @@ async function startStripe(port: number, dataDir: string, webhookUrl: string) {
   }
   await assertPortFree(port, 'the Stripe sandbox', 'LOCAL_STRIPE_PORT');
   // The sandbox's interface (scripts/stripe-sandbox/main.ts): flags for port, host, webhook URL, signing
-  // secret and API key; one JSON line `{"url","port"}` on stdout once it listens; logs on stderr.
+  // secret, API key and state file; one JSON line `{"url","port"}` on stdout once it listens; logs on stderr.
   const child = supervisor.spawn(
     'stripe-sandbox',
     process.execPath,
@@ -254,6 +254,9 @@ async function startStripe(port: number, dataDir: string, webhookUrl: string) {
       webhookSecret,
       '--api-key',
       SANDBOX_API_KEY,
+      // Its account lives beside DynamoDB's data, so the product's cus_…/pm_… ids still resolve after a restart.
+      '--state-file',
+      join(dataDir, 'stripe-sandbox', 'state.json'),
     ],
     { cwd: ROOT, stdout: 'pipe', stderr: 'inherit', armed: false },
   );

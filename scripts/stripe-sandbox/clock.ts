@@ -10,6 +10,16 @@ export class SandboxClock {
 
   readonly now = (): Date => new Date(this.base().getTime() + this.offsetMs);
 
+  /** How far control has moved the clock ahead of its base (kept in the state file). */
+  get offset(): number {
+    return this.offsetMs;
+  }
+
+  /** Restores a saved offset (the state file): never moves the clock backwards. */
+  restoreOffset(ms: number): void {
+    if (Number.isFinite(ms) && ms > this.offsetMs) this.offsetMs = ms;
+  }
+
   advance(ms: number): Date {
     if (!Number.isFinite(ms) || ms < 0) throw new Error('advanceClock needs a non-negative number of ms');
     this.offsetMs += ms;

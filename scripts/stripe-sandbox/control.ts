@@ -47,10 +47,23 @@ export function createControl(deps: {
   faults: Faults;
   effects: Effects;
   clock: SandboxClock;
+  /** Called after a control call that changes the account's state (the state file saves it). */
+  changed?: () => void;
 }): SandboxControl {
   const { store, dispatcher, faults, effects, clock } = deps;
+  const changed = deps.changed ?? (() => {});
   // Changes made from control read the sandbox's clock, as API calls do.
-  const at = <T>(run: () => T): T => withClock(clock.now, run);
+  const at = <T>(run: () => T): T => {
+    try {
+      return withClock(clock.now, run);
+    } finally {
+      changed();
+    }
+  };
+  const moved = (to: Date): Date => {
+    changed();
+    return to;
+  };
   return {
     store,
     deliveries: (filter) => dispatcher.list(filter),
@@ -67,8 +80,8 @@ export function createControl(deps: {
       at(() => structuredClone(openDispute(effects, store.charges.require(chargeId), reason))),
     setWebhookUrl: (url) => dispatcher.setUrl(url),
     now: () => clock.now(),
-    advanceClock: (ms) => clock.advance(ms),
-    setClock: (to) => clock.set(to),
+    advanceClock: (ms) => moved(clock.advance(ms)),
+    setClock: (to) => moved(clock.set(to)),
   };
 }
 

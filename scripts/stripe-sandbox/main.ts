@@ -2,8 +2,10 @@
  * The Stripe sandbox as a process (the local runtime spawns it):
  *   tsx scripts/stripe-sandbox/main.ts [--port 12111] [--host 127.0.0.1] [--webhook-url URL]
  *       [--webhook-secret whsec_…] [--api-key sk_test_…] [--retry-delays-ms 1000,5000]
+ *       [--state-file .data/stripe-sandbox/state.json]
  * Environment fallbacks: STRIPE_SANDBOX_PORT, STRIPE_SANDBOX_WEBHOOK_URL, STRIPE_WEBHOOK_SECRETS (the
- * first of the comma-separated secrets signs), STRIPE_SANDBOX_API_KEY.
+ * first of the comma-separated secrets signs), STRIPE_SANDBOX_API_KEY, STRIPE_SANDBOX_STATE_FILE.
+ * With a state file the account survives restarts (saved after each change and on SIGINT/SIGTERM).
  * Prints one JSON line `{"url":…,"port":…}` on stdout once listening; logs go to stderr.
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
       'webhook-secret': { type: 'string' },
       'api-key': { type: 'string' },
       'retry-delays-ms': { type: 'string' },
+      'state-file': { type: 'string' },
     },
   });
   const env = process.env;
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
   const webhookUrl = values['webhook-url'] ?? env.STRIPE_SANDBOX_WEBHOOK_URL;
   const apiKey = values['api-key'] ?? env.STRIPE_SANDBOX_API_KEY;
   const delays = values['retry-delays-ms']?.split(',').map(Number);
+  const stateFile = values['state-file'] ?? env.STRIPE_SANDBOX_STATE_FILE;
 
   const sandbox = await startStripeSandbox({
     port,
@@ -41,6 +45,7 @@ async function main(): Promise<void> {
     ...(webhookUrl ? { webhookUrl } : {}),
     ...(apiKey ? { apiKey } : {}),
     ...(delays ? { deliveryRetryDelaysMs: delays } : {}),
+    ...(stateFile ? { stateFile } : {}),
     log: (line) => process.stderr.write(`[stripe-sandbox] ${line}\n`),
   });
   process.stdout.write(`${JSON.stringify({ url: sandbox.url, port: sandbox.port, webhookUrl: webhookUrl ?? null })}\n`);

@@ -15,6 +15,7 @@ import { canonicalJson, FormError, parseForm } from './form';
 import { readBody, sendJson, sleep } from './http';
 import { randomToken, withClock } from './ids';
 import { Params } from './params';
+import { captureState, readStateFile, restoreState, StateWriter, type StoredResponse } from './persistence';
 import { type ApiContext, matchRoute, type Route } from './router';
 import { Store } from './store';
 import { WebhookDispatcher } from './webhooks';
@@ -42,6 +43,13 @@ export interface StripeSandboxOptions {
    */
   clock?: () => Date;
   log?: (line: string) => void;
+  /**
+   * A JSON file that keeps the account across restarts (customers, payment methods, intents, charges,
+   * disputes, invoices, events, idempotency records, the clock's offset): loaded at start if it exists
+   * (an unusable file is an error), saved shortly after each change and on close(). Webhook deliveries
+   * are not kept. Without it the state lives in memory only.
+   */
+  stateFile?: string;
 }
 
 export interface StripeSandbox {
@@ -64,17 +72,17 @@ export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [
   ...Array.from({ length: 60 }, () => 30_000),
 ];
 
-interface StoredResponse {
-  fingerprint: string;
-  status: number;
-  body: unknown;
-  requestId: string;
-}
-
 export async function startStripeSandbox(options: StripeSandboxOptions): Promise<StripeSandbox> {
   if (!options.webhookSecret) throw new Error('webhookSecret is required');
   const store = new Store();
   const clock = new SandboxClock(options.clock);
+  const idempotency = new Map<string, StoredResponse>();
+  const saved = options.stateFile ? readStateFile(options.stateFile) : undefined;
+  if (saved) restoreState(saved, store, idempotency, clock);
+  const writer = options.stateFile
+    ? new StateWriter(options.stateFile, () => captureState(store, idempotency, clock), options.log)
+    : undefined;
+  const changed = () => writer?.changed();
   const dispatcher = new WebhookDispatcher({
     url: options.webhookUrl,
     secret: options.webhookSecret,
@@ -84,9 +92,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
   const events = new EventLog(store, dispatcher);
   const faults = new Faults();
   const effects: Effects = { store, emit: (type, object, previous) => events.emit(type, object, AUTOMATIC, previous) };
-  const control = createControl({ store, dispatcher, faults, effects, clock });
+  const control = createControl({ store, dispatcher, faults, effects, clock, changed });
   const routes: Route[] = [...customerRoutes, ...paymentRoutes, ...disputeRoutes, ...invoiceRoutes, ...eventRoutes];
-  const idempotency = new Map<string, StoredResponse>();
   const inFlight = new Set<string>();
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -198,6 +205,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
         }
       }
       if (idempotencyKey && status < 500) idempotency.set(idempotencyKey, { fingerprint, status, body, requestId });
+      if (method !== 'GET') changed();
       if (delay?.phase === 'after') await sleep(delay.ms);
       sendJson(res, status, body, baseHeaders);
     } finally {
@@ -233,6 +241,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
       dispatcher.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await writer?.flush();
     },
   };
 }

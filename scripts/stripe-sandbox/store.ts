@@ -26,6 +26,11 @@ export class Collection<T extends { id: string }> {
     return item;
   }
 
+  /** Oldest first: creation order (what the state file keeps). */
+  all(): T[] {
+    return [...this.items.values()];
+  }
+
   /** Newest first (Map keeps insertion order; created is only second-precise). */
   newestFirst(): T[] {
     return [...this.items.values()].reverse();
