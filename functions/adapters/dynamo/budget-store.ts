@@ -5,7 +5,7 @@ import type { BudgetSet } from '../../domain/budgets';
 import { addDays, epochSeconds } from '../../domain/clock';
 import { conflict } from '../../domain/errors';
 import { periodByKey } from '../../domain/period';
-import { cancellationReasons } from './client';
+import { conditionFailedInTransaction } from './client';
 import { auditPut, item, type StoredItem } from './items';
 import { keys } from './keys';
 
@@ -44,7 +44,7 @@ export class DynamoBudgetStore implements BudgetStore {
         }),
       );
     } catch (error) {
-      if (cancellationReasons(error)?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+      if (conditionFailedInTransaction(error)) {
         throw conflict('conflict', 'the budgets were changed concurrently; read them again and retry');
       }
       throw error;

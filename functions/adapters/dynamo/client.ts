@@ -31,6 +31,18 @@ export interface CancellationReason {
   Item?: Record<string, unknown>;
 }
 
+/**
+ * True when a transaction was cancelled because a condition failed — on the item at `index`, or on
+ * any item when no index is given.
+ */
+export function conditionFailedInTransaction(error: unknown, index?: number): boolean {
+  const reasons = cancellationReasons(error);
+  if (!reasons) return false;
+  return index === undefined
+    ? reasons.some((r) => r.Code === 'ConditionalCheckFailed')
+    : reasons[index]?.Code === 'ConditionalCheckFailed';
+}
+
 export function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
   const reasons = (error as Error & { CancellationReasons?: CancellationReason[] }).CancellationReasons;

@@ -3,6 +3,7 @@ import type { InboxOutcome } from '../../app/stripe-events';
 import type { AuditEntry } from '../../domain/audit';
 import type { BillingStatus } from '../../domain/billing-status';
 import type { DisputeRecord } from '../../domain/payments';
+import { billingStatusReplace } from './billing-status-store';
 import { cancellationReasons } from './client';
 import { auditPut, item, type StoredItem } from './items';
 import { keys } from './keys';
@@ -60,16 +61,7 @@ export class DynamoDisputeStore {
     ];
     if (write.billingStatus) {
       const { next, expectedVersion } = write.billingStatus;
-      items.push({
-        Update: {
-          TableName: this.tableName,
-          Key: keys.billingStatus(record.orgId),
-          UpdateExpression: 'SET #data = :data, version = :next',
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeNames: { '#data': 'data' },
-          ExpressionAttributeValues: { ':data': next, ':next': next.version, ':expected': expectedVersion },
-        },
-      });
+      items.push(billingStatusReplace(this.tableName, next, expectedVersion));
     }
     for (const audit of write.audits) items.push(auditPut(this.tableName, audit));
     if (write.inbox)

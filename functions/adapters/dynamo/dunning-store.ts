@@ -3,7 +3,8 @@ import type { DunningStore } from '../../app/ports';
 import type { AuditEntry } from '../../domain/audit';
 import type { BillingStatus } from '../../domain/billing-status';
 import { conflict } from '../../domain/errors';
-import { cancellationReasons } from './client';
+import { billingStatusReplace } from './billing-status-store';
+import { conditionFailedInTransaction } from './client';
 import { auditPut } from './items';
 import { keys } from './keys';
 
@@ -34,35 +35,21 @@ export class DynamoDunningStore implements DunningStore {
   async apply(next: BillingStatus, expectedVersion: number, deadline: string | null, audit: AuditEntry): Promise<void> {
     const due = deadline
       ? {
-          set: ', GSI2PK = :duePk, GSI2SK = :dueSk',
+          set: 'GSI2PK = :duePk, GSI2SK = :dueSk',
           values: { ':duePk': keys.dunningDueIndex.GSI2PK, ':dueSk': `${deadline}#${next.orgId}` },
         }
-      : { set: ' REMOVE GSI2PK, GSI2SK', values: {} };
+      : { remove: 'GSI2PK, GSI2SK' };
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.billingStatus(next.orgId),
-                UpdateExpression: `SET #data = :data, version = :next${due.set}`,
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeNames: { '#data': 'data' },
-                ExpressionAttributeValues: {
-                  ':data': next,
-                  ':next': next.version,
-                  ':expected': expectedVersion,
-                  ...due.values,
-                },
-              },
-            },
+            billingStatusReplace(this.tableName, next, expectedVersion, due),
             auditPut(this.tableName, audit),
           ],
         }),
       );
     } catch (error) {
-      if (cancellationReasons(error)?.[0]?.Code === 'ConditionalCheckFailed') {
+      if (conditionFailedInTransaction(error, 0)) {
         throw conflict('conflict', `billing status of ${next.orgId} changed concurrently`);
       }
       throw error;

@@ -3,7 +3,8 @@ import type { FreezeReasonStore } from '../../app/freeze-gate';
 import type { AuditEntry } from '../../domain/audit';
 import type { BillingStatus } from '../../domain/billing-status';
 import { conflict } from '../../domain/errors';
-import { cancellationReasons } from './client';
+import { billingStatusReplace } from './billing-status-store';
+import { conditionFailedInTransaction } from './client';
 import { auditPut } from './items';
 import { keys } from './keys';
 
@@ -46,23 +47,11 @@ export class DynamoFreezeReasonStore implements FreezeReasonStore {
     try {
       await this.db.send(
         new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.billingStatus(next.orgId),
-                UpdateExpression: 'SET #data = :data, version = :next',
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeNames: { '#data': 'data' },
-                ExpressionAttributeValues: { ':data': next, ':next': next.version, ':expected': expectedVersion },
-              },
-            },
-            auditPut(this.tableName, audit),
-          ],
+          TransactItems: [billingStatusReplace(this.tableName, next, expectedVersion), auditPut(this.tableName, audit)],
         }),
       );
     } catch (error) {
-      if (cancellationReasons(error)?.[0]?.Code === 'ConditionalCheckFailed') {
+      if (conditionFailedInTransaction(error, 0)) {
         throw conflict('conflict', `the billing status of ${next.orgId} changed concurrently`);
       }
       throw error;

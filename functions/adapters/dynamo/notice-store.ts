@@ -20,7 +20,7 @@ import type { AuditEntry } from '../../domain/audit';
 import type { Clock } from '../../domain/clock';
 import { notFound } from '../../domain/errors';
 import type { Contact, Delivery, Notice } from '../../domain/notices';
-import { cancellationReasons, conditionFailureItem, isConditionalCheckFailed } from './client';
+import { conditionFailedInTransaction, conditionFailureItem, isConditionalCheckFailed } from './client';
 import { auditPut, item, type StoredItem } from './items';
 import { keys } from './keys';
 import { decodeCursor, encodeCursor, queryPartitionPage } from './pagination';
@@ -77,7 +77,7 @@ export class DynamoNoticeStore implements NoticeOutbox, NoticeDeliveryStore, Con
       );
       return true;
     } catch (error) {
-      if (cancellationReasons(error)?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (conditionFailedInTransaction(error, 0)) return false;
       throw error;
     }
   }
@@ -238,7 +238,7 @@ export class DynamoNoticeStore implements NoticeOutbox, NoticeDeliveryStore, Con
         }),
       );
     } catch (error) {
-      if (cancellationReasons(error)?.[0]?.Code === 'ConditionalCheckFailed') {
+      if (conditionFailedInTransaction(error, 0)) {
         throw notFound('contact_not_found', `contact ${contactId} does not exist`);
       }
       throw error;

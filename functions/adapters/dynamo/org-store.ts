@@ -4,7 +4,7 @@ import type { AuditEntry } from '../../domain/audit';
 import type { BillingStatus } from '../../domain/billing-status';
 import { conflict } from '../../domain/errors';
 import type { Org } from '../../domain/org';
-import { cancellationReasons } from './client';
+import { conditionFailedInTransaction } from './client';
 import { auditPut, item, type StoredItem } from './items';
 import { keys } from './keys';
 
@@ -43,7 +43,7 @@ export class DynamoOrgStore implements OrgStore {
         }),
       );
     } catch (error) {
-      if (cancellationReasons(error)?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+      if (conditionFailedInTransaction(error)) {
         throw conflict('org_exists', `organization ${org.id} already exists`);
       }
       throw error;
@@ -68,7 +68,7 @@ export class DynamoOrgStore implements OrgStore {
         }),
       );
     } catch (error) {
-      if (cancellationReasons(error)?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+      if (conditionFailedInTransaction(error)) {
         throw conflict('conflict', `organization ${org.id} was changed concurrently; retry`);
       }
       throw error;
