@@ -175,7 +175,19 @@ async function main() {
   }
   tokens.push(`platform: ${platform}`);
 
-  const endpoints = { api: apiUrl, dynamodb: dynamo.endpoint, sqs: sqs.endpoint, usageQueueUrl: queues.usage.url };
+  const endpoints = {
+    api: apiUrl,
+    dynamodb: dynamo.endpoint,
+    sqs: sqs.endpoint,
+    usageQueueUrl: queues.usage.url,
+    // The sandbox's URL and key (absent with real Stripe): a client acting as Stripe.js confirms there.
+    ...('STRIPE_API_URL' in stripe.env
+      ? { stripeSandboxUrl: stripe.env.STRIPE_API_URL, stripeSandboxApiKey: SANDBOX_API_KEY }
+      : {}),
+    // The local identity provider's key pair (dev-auth.ts loadOrCreateDevKeys): scripts mint tokens with it.
+    devKeysDir: join(dataDir, 'dev-keys'),
+    notificationsDir: join(dataDir, 'notifications'),
+  };
   writeFileSync(join(dataDir, 'local-endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
   const rel = (p: string) => {
     const r = relative(process.cwd(), p);
