@@ -30,7 +30,7 @@ import type {
   UsageSummaryReader,
 } from './app/ports';
 import { SubscriptionTermsReader } from './app/subscription-terms';
-import { getUsageSummary, type UsageSummaryDeps } from './app/usage-summary';
+import { getUsageSummary, totalsPerMeterModel, type UsageSummaryDeps } from './app/usage-summary';
 import { loadConfig, type RuntimeConfig } from './config';
 import { acceleratedClock, type Clock, systemClock } from './domain/clock';
 import { dependencyUnavailable } from './domain/errors';
@@ -77,12 +77,8 @@ function usageSummaryReader(deps: UsageSummaryDeps): UsageSummaryReader {
         currency: summary.rating.currency,
         periodKey: summary.period.key,
         asOf: summary.asOf,
-        meters: summary.rating.lines.map((l) => ({
-          meter: l.meter,
-          ...(l.model ? { model: l.model } : {}),
-          quantity: l.quantity,
-          amountMinor: l.amountMinor,
-        })),
+        // One entry per meter and model: the stretches of the period (see the usage summary) summed.
+        meters: totalsPerMeterModel(summary.rating.lines),
         totalMinor: summary.rating.totalMinor,
       };
     },

@@ -39,6 +39,10 @@ export function buildUsageDeps(base: Deps, overrides: Partial<UsageDeps> = {}): 
     budgets: new DynamoBudgetStore(base.db, base.config.tableName),
     terms: optional.terms,
     notices: optional.notices,
+    termsStarts: optional.terms
+      ? async (orgId: string, from: Date, to: Date) =>
+          (await optional.terms!.timeline(orgId, from, to)).map((segment) => segment.from)
+      : undefined,
     orgExists: async (orgId: string) => {
       if (knownOrgs.has(orgId)) return true;
       const found = (await base.orgs.get(orgId)) !== undefined;

@@ -15,12 +15,12 @@ import type { Clock } from '../domain/clock';
 import { validation } from '../domain/errors';
 import { type Currency, formatMajor } from '../domain/money';
 import { type Period, periodOf } from '../domain/period';
-import { rate } from '../domain/rating';
-import { totalsByMeterModel, type UsageCell } from '../domain/usage';
+import { ratePeriod } from '../domain/rating';
+import type { UsageCell } from '../domain/usage';
 import { auditEntry } from './audit-entry';
 import type { CallContext, IdGenerator, NoticeOutbox, TermsReader } from './ports';
 import type { BudgetStore, UsageReader, UsageSnapshot } from './usage-ports';
-import { type ResolvedTerms, resolveTerms } from './usage-terms';
+import { type ResolvedTerms, resolvePeriodTerms, type TermsStretch } from './usage-terms';
 
 export interface BudgetDeps {
   readonly clock: Clock;
@@ -35,21 +35,27 @@ export interface BudgetDeps {
 export const DEFAULT_THRESHOLDS = [50, 80, 100] as const;
 export const MAX_BUDGETS = 50;
 
-/** Every limit in force for the period: the org's budgets and the plan's hard limits (quotas). */
+/**
+ * Every limit in force for the period: the org's budgets (spend: each stretch of the period rated under
+ * its own terms) and the current plan's hard limits (quotas, in units over the whole period).
+ */
 export function limitStatuses(
   budgets: readonly Budget[],
-  terms: ResolvedTerms,
+  stretches: readonly TermsStretch[],
   cells: readonly UsageCell[],
 ): LimitStatus[] {
-  const rating = rate(terms.sheet, totalsByMeterModel(cells));
+  const rating = ratePeriod(stretches, cells);
+  const current = stretches[stretches.length - 1]!;
   return [
-    ...quotasOf(terms.plan).map((q) => quotaStatus(q, cells)),
+    ...quotasOf(current.plan).map((q) => quotaStatus(q, cells)),
     ...budgets.map((b) => budgetStatus(b, rating, cells)),
   ];
 }
 
 interface Evaluated {
   readonly period: Period;
+  readonly stretches: readonly TermsStretch[];
+  /** The terms in force now (the last stretch). */
   readonly terms: ResolvedTerms;
   readonly snapshot: UsageSnapshot;
   readonly statuses: LimitStatus[];
@@ -58,9 +64,9 @@ interface Evaluated {
 async function evaluate(deps: BudgetDeps, orgId: string, now: Date): Promise<Evaluated> {
   const period = periodOf(now);
   const snapshot = await deps.usageReader.snapshot(orgId, period.key);
-  const terms = await resolveTerms(deps.terms, snapshot.org, orgId, now);
-  const statuses = limitStatuses(snapshot.budgets?.budgets ?? [], terms, snapshot.totals.cells);
-  return { period, terms, snapshot, statuses };
+  const stretches = await resolvePeriodTerms(deps.terms, snapshot.org, orgId, period, now);
+  const statuses = limitStatuses(snapshot.budgets?.budgets ?? [], stretches, snapshot.totals.cells);
+  return { period, stretches, terms: stretches[stretches.length - 1]!, snapshot, statuses };
 }
 
 /**
@@ -202,7 +208,7 @@ export async function putBudgets(
     budgetSet: next,
     period: before.period,
     currency: before.terms.currency,
-    statuses: limitStatuses(budgets, before.terms, before.snapshot.totals.cells),
+    statuses: limitStatuses(budgets, before.stretches, before.snapshot.totals.cells),
   };
 }
 

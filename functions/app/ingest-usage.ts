@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { type UsageEventParsed, UsageEvent as UsageEventSchema } from '../contract/usage-event';
 import type { Clock } from '../domain/clock';
-import { canonicalPayload, checkTimestamp, isLate, type MeterQuantity, type UsageEvent } from '../domain/usage';
+import {
+  canonicalPayload,
+  checkTimestamp,
+  isLate,
+  type MeterQuantity,
+  stretchStart,
+  type UsageEvent,
+} from '../domain/usage';
 import type { AcceptedUsage, CommitOutcome, RejectedUsage, UsageIngestStore } from './usage-ports';
 
 /**
@@ -24,6 +31,12 @@ export interface IngestDeps {
   readonly usage: UsageIngestStore;
   /** True when the org exists (positive answers may be cached: orgs are never deleted). */
   readonly orgExists: (orgId: string) => Promise<boolean>;
+  /**
+   * The starts (ISO) of the org's terms segments in force at some instant of [from, to], read strongly
+   * consistent once per org and batch: each event is counted in the stretch of its period whose terms
+   * were in force at its timestamp. Absent (no subscriptions capability): one stretch per period.
+   */
+  readonly termsStarts?: (orgId: string, from: Date, to: Date) => Promise<readonly string[]>;
   /** Called with the orgs whose usage this batch touched (counted or duplicate), after counting. */
   readonly afterCounting?: (orgIds: readonly string[]) => Promise<void>;
 }
@@ -144,6 +157,7 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
   }
 
   // 2. Orgs must exist; timestamps must lie in the accepted window.
+  const valid: (Omit<Candidate, 'accepted'> & { readonly event: UsageEvent })[] = [];
   const orgIds = [
     ...new Set([...parsed.map((p) => p.event.orgId), ...rejections.flatMap((r) => (r.orgId ? [r.orgId] : []))]),
   ];
@@ -177,12 +191,27 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
       });
       continue;
     }
+    valid.push({ messageId: record.messageId, record, position, raw, event });
+  }
+
+  // 2b. The stretch each event is counted in, from its org's terms timeline over the batch's instants.
+  // An org whose timeline cannot be read has its records retried (their events are not counted now).
+  const startsByOrg = await termsStartsByOrg(deps, valid);
+  const failed = new Set<string>();
+  for (const { event, ...v } of valid) {
+    const starts = startsByOrg.get(event.orgId);
+    if (!starts) {
+      failed.add(v.messageId);
+      continue;
+    }
     candidates.push({
-      messageId: record.messageId,
-      record,
-      position,
-      raw,
-      accepted: { event, payloadHash: payloadHash(event), late: isLate(event.timestamp, now) },
+      ...v,
+      accepted: {
+        event,
+        payloadHash: payloadHash(event),
+        late: isLate(event.timestamp, now),
+        termsFrom: stretchStart(starts, event.timestamp),
+      },
     });
   }
 
@@ -216,7 +245,6 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
     distinct.map((c) => c.accepted),
     { shardSeed: shardSeedOf(records), now },
   );
-  const failed = new Set<string>();
   let counted = 0;
   let late = 0;
   outcomes.forEach((outcome, i) => {
@@ -274,6 +302,33 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
   }
 
   return { failedMessageIds: [...failed], counted, duplicates, rejected: rejections.length, late };
+}
+
+async function termsStartsByOrg(
+  deps: IngestDeps,
+  events: readonly { event: UsageEvent }[],
+): Promise<Map<string, readonly string[]>> {
+  const spans = new Map<string, { from: Date; to: Date }>();
+  for (const { event } of events) {
+    const span = spans.get(event.orgId);
+    if (!span) spans.set(event.orgId, { from: event.timestamp, to: event.timestamp });
+    else {
+      if (event.timestamp < span.from) span.from = event.timestamp;
+      if (event.timestamp > span.to) span.to = event.timestamp;
+    }
+  }
+  const read = deps.termsStarts;
+  const out = new Map<string, readonly string[]>();
+  await Promise.all(
+    [...spans].map(async ([orgId, { from, to }]) => {
+      try {
+        out.set(orgId, read ? await read(orgId, from, to) : []);
+      } catch {
+        // Left out: the org's records are retried.
+      }
+    }),
+  );
+  return out;
 }
 
 /** A per-batch seed for the shard choice: concurrent batches spread over shards. */

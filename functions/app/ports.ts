@@ -73,8 +73,20 @@ export interface ActiveTerms {
   readonly contractId?: string;
 }
 
+/** One segment of the terms timeline: these terms are in force from `from` (ISO) until the next one. */
+export interface TermsSegment {
+  readonly from: string;
+  readonly terms: ActiveTerms;
+}
+
 export interface TermsReader {
   termsAt(orgId: string, at: Date): Promise<ActiveTerms | undefined>;
+  /**
+   * The segments in force at some instant of [from, to], oldest first: the one in force at `from` (if
+   * any; it may start earlier) and each one starting after it up to `to`. Empty: never subscribed, so
+   * the free plan in the org's default currency throughout. Read strongly consistent.
+   */
+  timeline(orgId: string, from: Date, to: Date): Promise<TermsSegment[]>;
 }
 
 /** Kinds of notice billing contacts can subscribe to. */

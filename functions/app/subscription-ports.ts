@@ -41,6 +41,8 @@ export interface SubscriptionStore {
   history(orgId: string, limit?: number): Promise<SubscriptionEvent[]>;
   pendingAdjustments(orgId: string, limit?: number): Promise<PendingAdjustment[]>;
   segmentAt(orgId: string, at: Date): Promise<Terms | undefined>;
+  /** The stored segments in force at some instant of [from, to], oldest first (see TermsReader.timeline). */
+  segmentsBetween(orgId: string, from: Date, to: Date): Promise<(Terms & { readonly from: string })[]>;
   dueOrgs(
     at: Date,
     limit: number,

@@ -1,5 +1,5 @@
 import { settle } from '../domain/subscription';
-import type { ActiveTerms, OrgStore, PaidSubscriptionReader, TermsReader } from './ports';
+import type { ActiveTerms, OrgStore, PaidSubscriptionReader, TermsReader, TermsSegment } from './ports';
 import { fallbackTerms } from './subscription-common';
 import type { SubscriptionStore } from './subscription-ports';
 
@@ -14,7 +14,7 @@ export class SubscriptionTermsReader implements TermsReader, PaidSubscriptionRea
     private readonly deps: {
       clock: { now(): Date };
       orgs: Pick<OrgStore, 'get'>;
-      subscriptions: Pick<SubscriptionStore, 'segmentAt' | 'get'>;
+      subscriptions: Pick<SubscriptionStore, 'segmentAt' | 'segmentsBetween' | 'get'>;
     },
   ) {}
 
@@ -31,6 +31,20 @@ export class SubscriptionTermsReader implements TermsReader, PaidSubscriptionRea
     }
     const org = await this.deps.orgs.get(orgId);
     return org ? { orgId, ...fallbackTerms(org.defaultCurrency) } : undefined;
+  }
+
+  async timeline(orgId: string, from: Date, to: Date): Promise<TermsSegment[]> {
+    const segments = await this.deps.subscriptions.segmentsBetween(orgId, from, to);
+    return segments.map((s) => ({
+      from: s.from,
+      terms: {
+        orgId,
+        planId: s.planId,
+        planVersion: s.planVersion,
+        billingModel: s.billingModel,
+        currency: s.currency,
+      },
+    }));
   }
 
   /** For the payments capability's last-method rule: an active subscription on a paid plan. */

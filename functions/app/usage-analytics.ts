@@ -4,11 +4,11 @@ import type { Clock } from '../domain/clock';
 import { validation } from '../domain/errors';
 import { type Currency, decimal } from '../domain/money';
 import { nextPeriod, type Period, periodOf } from '../domain/period';
-import { allocate, type Rating, type RatingSheet, rate } from '../domain/rating';
+import { allocate, cellOfLine, type Rating, type RatingSheet, rate, ratePeriod } from '../domain/rating';
 import { totalsByMeterModel, type UsageCell } from '../domain/usage';
 import type { OrgStore, TermsReader } from './ports';
 import type { BudgetStore, UsageReader } from './usage-ports';
-import { type ResolvedTerms, resolveTerms } from './usage-terms';
+import { resolvePeriodTerms, type TermsStretch } from './usage-terms';
 
 /**
  * Usage reports, cost analytics and the forecast, all computed from the daily aggregate items
@@ -122,17 +122,16 @@ export async function getUsageReport(
   return { from, to, groupBy, rows: sortRows([...rows.values()]) };
 }
 
-/** The terms a period is rated under: now for the current period, its last instant for a past one. */
-async function termsForPeriod(deps: AnalyticsDeps, orgId: string, period: Period, now: Date): Promise<ResolvedTerms> {
-  const at = period.end.getTime() <= now.getTime() ? new Date(period.end.getTime() - 1) : now;
-  return resolveTerms(deps.terms, await deps.orgs.get(orgId), orgId, at);
+/** The stretches of terms a period is rated under: up to now for the current period, all of a past one. */
+async function stretchesOf(deps: AnalyticsDeps, orgId: string, period: Period, now: Date): Promise<TermsStretch[]> {
+  return resolvePeriodTerms(deps.terms, await deps.orgs.get(orgId), orgId, period, now);
 }
 
 /**
- * Costs: each period is rated as a whole (included usage and tiers apply to the period), then every
- * line's amount is allocated to the (day, agent | connection) cells that make it up in proportion to
- * quantity (largest remainder), and the cells in the range are grouped. Rows of a whole period add up
- * exactly to its rated total.
+ * Costs: each period is rated as a whole (included usage and tiers apply to the period; each stretch of
+ * it under its own terms), then every line's amount is allocated to the (day, agent | connection) cells
+ * that make it up in proportion to quantity (largest remainder), and the cells in the range are
+ * grouped. Rows of a whole period add up exactly to its rated total.
  */
 export async function getCosts(
   deps: AnalyticsDeps,
@@ -152,28 +151,32 @@ export async function getCosts(
   const rows = new Map<string, CostRow>();
   const totals = new Map<Currency, number>();
   for (const period of periodsIn(from, to)) {
-    const [daily, terms] = await Promise.all([
+    const [daily, stretches] = await Promise.all([
       deps.usageReader.dailyCells(orgId, period.key),
-      termsForPeriod(deps, orgId, period, now),
+      stretchesOf(deps, orgId, period, now),
     ]);
     const units = [...daily].flatMap(([day, cells]) =>
       cells.filter((c) => c.dimension === dimension).map((cell) => ({ day, cell })),
     );
-    const rating = rate(terms.sheet, totalsByMeterModel(units.map((u) => u.cell)));
+    const rating = ratePeriod(
+      stretches,
+      units.map((u) => u.cell),
+    );
+    const currency = rating.currency;
     for (const line of rating.lines) {
-      const mine = units.filter((u) => u.cell.meter === line.meter && u.cell.model === (line.model ?? ''));
+      const mine = units.filter((u) => cellOfLine(rating, line, u.cell));
       const parts = allocate(
         line.amountMinor,
         mine.map((u) => u.cell.quantity),
       );
       mine.forEach((u, i) => {
         if (u.day < from || u.day >= to) return;
-        const g = { ...groupOf(u.cell, u.day, groupBy), currency: terms.currency };
+        const g = { ...groupOf(u.cell, u.day, groupBy), currency };
         const id = groupId(g);
         const row = rows.get(id) ?? { ...g, amountMinor: 0 };
         row.amountMinor += parts[i]!;
         rows.set(id, row);
-        totals.set(terms.currency, (totals.get(terms.currency) ?? 0) + parts[i]!);
+        totals.set(currency, (totals.get(currency) ?? 0) + parts[i]!);
       });
     }
   }
@@ -222,38 +225,55 @@ function scaleCells(cells: readonly UsageCell[], factor: (q: number) => number):
   return cells.map((c) => ({ ...c, quantity: factor(c.quantity) }));
 }
 
+/** Sums cells by dimension, value, meter, model and stretch. */
 function addCells(a: readonly UsageCell[], b: readonly UsageCell[]): UsageCell[] {
   const sums = new Map<string, UsageCell>();
   for (const c of [...a, ...b]) {
-    const k = `${c.dimension}|${c.value}|${c.meter}|${c.model}`;
+    const k = `${c.dimension}|${c.value}|${c.meter}|${c.model}|${c.termsFrom ?? ''}`;
     const prev = sums.get(k);
     sums.set(k, { ...c, quantity: (prev?.quantity ?? 0) + c.quantity });
   }
   return [...sums.values()];
 }
 
+/** The same usage as one stretch: the cells summed over stretches and counted in `termsFrom`. */
+function inStretch(cells: readonly UsageCell[], termsFrom: string): UsageCell[] {
+  return addCells(
+    [],
+    cells.map(({ termsFrom: _from, ...c }) => ({ ...c, termsFrom })),
+  );
+}
+
 /**
  * Projected period-end spend from the current burn rate. Point estimate: the period-to-date quantities
- * scaled by (period length ÷ elapsed time), then rated (so included usage and tiers apply). Range: the
- * to-date quantities plus the remaining days at the lowest and at the highest full day's usage so far
- * (valued at list price to rank the days); with fewer than two full days, low = high = the estimate.
+ * scaled by (period length ÷ elapsed time), then rated (so included usage and tiers apply); the usage
+ * still to come is counted in the stretch in force now, under today's terms, and what was counted in
+ * earlier stretches stays under theirs. Range: the to-date quantities plus the remaining days at the
+ * lowest and at the highest full day's usage so far (valued at list price to rank the days); with fewer
+ * than two full days, low = high = the estimate.
  */
 export async function getForecast(deps: AnalyticsDeps, orgId: string): Promise<Forecast> {
   const now = deps.clock.now();
   const period = periodOf(now);
-  const [daily, terms, budgetSet] = await Promise.all([
+  const [daily, stretches, budgetSet] = await Promise.all([
     deps.usageReader.dailyCells(orgId, period.key),
-    termsForPeriod(deps, orgId, period, now),
+    stretchesOf(deps, orgId, period, now),
     deps.budgets?.get(orgId),
   ]);
+  const terms = stretches[stretches.length - 1]!;
   const length = period.end.getTime() - period.start.getTime();
   const elapsed = Math.max(1, now.getTime() - period.start.getTime());
   const remainingDays = decimal(period.end.getTime() - now.getTime()).div(DAY);
   const toDate = [...daily.values()].reduce<UsageCell[]>((acc, cells) => addCells(acc, cells), []);
-  const spent = rate(terms.sheet, totalsByMeterModel(toDate));
+  const spent = ratePeriod(stretches, toDate);
   const scale = decimal(length).div(elapsed);
-  const projectedCells = scaleCells(toDate, (q) => decimal(q).mul(scale).round().toNumber());
-  const projected = rate(terms.sheet, totalsByMeterModel(projectedCells));
+  // Usage still to come runs in the stretch in force now: scale the whole period, keep the difference.
+  const toDateAsOne = inStretch(toDate, terms.from);
+  const projectedCells = addCells(
+    toDate,
+    toDateAsOne.map((c) => ({ ...c, quantity: decimal(c.quantity).mul(scale).round().toNumber() - c.quantity })),
+  );
+  const projected = ratePeriod(stretches, projectedCells);
 
   const today = now.toISOString().slice(0, 10);
   const fullDays = [...daily].filter(([day]) => day < today).map(([, cells]) => cells);
@@ -263,13 +283,11 @@ export async function getForecast(deps: AnalyticsDeps, orgId: string): Promise<F
   if (basis === 'full_days') {
     const ranked = [...fullDays].sort((a, b) => listValue(terms.sheet, a).comparedTo(listValue(terms.sheet, b)));
     const extend = (day: readonly UsageCell[]) =>
-      rate(
-        terms.sheet,
-        totalsByMeterModel(
-          addCells(
-            toDate,
-            scaleCells(day, (q) => decimal(q).mul(remainingDays).round().toNumber()),
-          ),
+      ratePeriod(
+        stretches,
+        addCells(
+          toDate,
+          scaleCells(inStretch(day, terms.from), (q) => decimal(q).mul(remainingDays).round().toNumber()),
         ),
       ).totalMinor;
     low = Math.min(extend(ranked[0]!), projected.totalMinor);
@@ -308,7 +326,7 @@ export async function getForecast(deps: AnalyticsDeps, orgId: string): Promise<F
     currency: terms.currency,
     method: 'linear_run_rate',
     methodDescription:
-      'Period-to-date usage scaled by period length ÷ elapsed time, then rated under the current terms. Low/high: to-date usage plus the remaining days at the lowest / highest full day so far. Budgets run out when their projected spend, interpolated linearly over the rest of the period, reaches the limit.',
+      'Period-to-date usage scaled by period length ÷ elapsed time, then rated: usage so far under the terms it was counted under, the rest under the current terms. Low/high: to-date usage plus the remaining days at the lowest / highest full day so far. Budgets run out when their projected spend, interpolated linearly over the rest of the period, reaches the limit.',
     elapsedFraction: decimal(elapsed).div(length).toDecimalPlaces(6).toString(),
     spentMinor: spent.totalMinor,
     projectedMinor: projected.totalMinor,

@@ -16,6 +16,8 @@ export interface AcceptedUsage {
   readonly payloadHash: string;
   /** Its period had closed on arrival: counted and flagged for an adjustment on the next invoice. */
   readonly late: boolean;
+  /** The stretch of its period it is counted in (`stretchStart`): its counters are kept apart per stretch. */
+  readonly termsFrom: string;
 }
 
 export type CommitOutcome =
@@ -72,7 +74,10 @@ export interface PeriodUsage {
 }
 
 export interface UsageReader {
-  /** Sum of the period's total items over all shards: a bounded read whatever the event count. */
+  /**
+   * Sum of the period's total items over all shards: a bounded read whatever the event count. Cells keep
+   * their stretch (`termsFrom`), so each stretch can be rated under its own terms.
+   */
   periodTotals(orgId: string, periodKey: string): Promise<PeriodUsage>;
   /** The period's cells per UTC day (`YYYY-MM-DD` → cells), summed over shards. */
   dailyCells(orgId: string, periodKey: string): Promise<Map<string, UsageCell[]>>;

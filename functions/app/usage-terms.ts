@@ -1,6 +1,7 @@
 import type { PlanVersion } from '../domain/catalog/plans';
 import { notFound } from '../domain/errors';
 import type { Org } from '../domain/org';
+import type { Period } from '../domain/period';
 import { freeTerms, type PlanTerms, planOf, type RatingSheet, ratingSheetFor } from '../domain/rating';
 import type { TermsReader } from './ports';
 
@@ -13,14 +14,12 @@ export interface ResolvedTerms extends PlanTerms {
   readonly sheet: RatingSheet;
 }
 
-export async function resolveTerms(
-  terms: TermsReader | undefined,
-  org: Org | undefined,
-  orgId: string,
-  at: Date,
-): Promise<ResolvedTerms> {
-  if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
-  const found = (await terms?.termsAt(orgId, at)) ?? freeTerms(org.defaultCurrency);
+/** A stretch of a period under one set of terms, from `from` (ISO) until the next stretch or period end. */
+export interface TermsStretch extends ResolvedTerms {
+  readonly from: string;
+}
+
+function resolved(found: PlanTerms): ResolvedTerms {
   const plan = planOf(found);
   return {
     planId: found.planId,
@@ -30,4 +29,55 @@ export async function resolveTerms(
     plan,
     sheet: ratingSheetFor(plan, found.billingModel, found.currency),
   };
+}
+
+const sameTerms = (a: PlanTerms, b: PlanTerms) =>
+  a.planId === b.planId &&
+  a.planVersion === b.planVersion &&
+  a.billingModel === b.billingModel &&
+  a.currency === b.currency;
+
+export async function resolveTerms(
+  terms: TermsReader | undefined,
+  org: Org | undefined,
+  orgId: string,
+  at: Date,
+): Promise<ResolvedTerms> {
+  if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
+  return resolved((await terms?.termsAt(orgId, at)) ?? freeTerms(org.defaultCurrency));
+}
+
+/**
+ * The stretches of `period` up to `until`, oldest first, each under the terms then in force: the first
+ * starts at the period start (the free plan in the org's default currency when nothing was in force
+ * then), and adjacent stretches under identical terms are one stretch. The last is in force at `until`.
+ * Usage counters carry the start of their stretch (`termsFrom`), which `ratePeriod` maps onto these.
+ */
+export async function resolvePeriodTerms(
+  terms: TermsReader | undefined,
+  org: Org | undefined,
+  orgId: string,
+  period: Period,
+  until: Date,
+): Promise<TermsStretch[]> {
+  if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
+  const to = new Date(Math.min(until.getTime(), period.end.getTime() - 1));
+  const timeline = (await terms?.timeline(orgId, period.start, to)) ?? [];
+  const periodStart = period.start.toISOString();
+  const raw: { from: string; terms: PlanTerms }[] = [];
+  if (timeline.length === 0 || timeline[0]!.from > periodStart) {
+    raw.push({ from: periodStart, terms: freeTerms(org.defaultCurrency) });
+  }
+  for (const segment of timeline) {
+    // A segment that began in an earlier period starts this one.
+    const from = Date.parse(segment.from) < period.start.getTime() ? periodStart : segment.from;
+    raw.push({ from, terms: segment.terms });
+  }
+  const stretches: TermsStretch[] = [];
+  for (const { from, terms: t } of raw) {
+    const last = stretches[stretches.length - 1];
+    if (last && sameTerms(last, t)) continue;
+    stretches.push({ from, ...resolved(t) });
+  }
+  return stretches;
 }

@@ -32,8 +32,22 @@ export const UsageSummaryResponse = z.object({
   events_counted: z.number().int(),
   plan: z.object({ id: z.string(), version: z.number().int(), billing_model: z.string() }),
   currency: z.string(),
+  stretches: z
+    .array(
+      z.object({
+        from: IsoTimestamp,
+        to: IsoTimestamp.nullable(),
+        plan: z.object({ id: z.string(), version: z.number().int(), billing_model: z.string() }),
+        currency: z.string(),
+        amount_minor: MinorUnits,
+      }),
+    )
+    .describe(
+      'the period so far in stretches under one set of terms each (a plan or model switch starts a new one), oldest first',
+    ),
   lines: z.array(
     z.object({
+      terms_from: IsoTimestamp.describe('the stretch this line is rated in (its `from`)'),
       meter: z.enum(METERS),
       model: z.string().nullable(),
       quantity: z.number().int(),

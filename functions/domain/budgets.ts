@@ -1,6 +1,6 @@
 import type { PlanVersion, UsageAllowance } from './catalog/plans';
 import type { Currency } from './money';
-import { type AllowancePool, allocate, poolOf, type Rating } from './rating';
+import { type AllowancePool, allocate, cellOfLine, poolOf, type Rating } from './rating';
 import type { UsageCell } from './usage';
 
 /**
@@ -77,10 +77,7 @@ export function scopeSpend(rating: Rating, cells: readonly UsageCell[], scope: B
   for (const line of rating.lines) {
     if (line.amountMinor === 0) continue;
     const mine = cells
-      .filter(
-        (c) =>
-          c.dimension === dimension && c.value === scope.id && c.meter === line.meter && c.model === (line.model ?? ''),
-      )
+      .filter((c) => c.dimension === dimension && c.value === scope.id && cellOfLine(rating, line, c))
       .reduce((s, c) => s + c.quantity, 0);
     spend += allocate(line.amountMinor, [mine, line.quantity - mine])[0]!;
   }

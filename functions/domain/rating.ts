@@ -9,7 +9,8 @@ import {
   type UsageAllowance,
 } from './catalog/plans';
 import { type Currency, Dec, decimal, roundMinor } from './money';
-import type { MeterQuantity } from './usage';
+import type { MeterQuantity, UsageCell } from './usage';
+import { totalsByMeterModel } from './usage';
 
 /**
  * Rating: quantities → money under a price sheet. Pure and general: the usage summary, cost analytics
@@ -22,6 +23,10 @@ import type { MeterQuantity } from './usage';
  *    by the most expensive units first (the customer-favourable, deterministic order);
  *  - graduated tiers count the period's *billable* units (after included usage);
  *  - exactly one rounding per line (half away from zero); the total is the sum of the lines.
+ *
+ * A period whose terms changed part-way (an upgrade, a model switch, a cancellation) is rated stretch
+ * by stretch, each under its own sheet (`ratePeriod`): the period's included usage and tier counts run
+ * on in time order across the stretches, so a switch neither renews nor forfeits what was used.
  */
 export interface RatingSheet {
   readonly currency: Currency;
@@ -37,6 +42,8 @@ export interface RatedTier {
 }
 
 export interface RatedLine {
+  /** The stretch of the period the line belongs to (its start, ISO); absent when rated without stretches. */
+  readonly termsFrom?: string;
   readonly meter: Meter;
   readonly model?: string;
   readonly quantity: number;
@@ -73,15 +80,24 @@ function tiersOf(price: MeterPrice): readonly PriceTier[] {
   return price.tiers?.length ? price.tiers : [{ upTo: null, unitAmountDecimal: price.unitAmountDecimal }];
 }
 
-/** Spreads `quantity` billable units over graduated tiers (counted from the first billable unit). */
-export function applyTiers(tiers: readonly PriceTier[], quantity: number): { tiers: RatedTier[]; precise: Dec } {
+/**
+ * Spreads `quantity` billable units over graduated tiers, counted from the period's first billable unit:
+ * `billedBefore` units of the same meter and model were billed earlier in the period (in an earlier
+ * stretch), so these start where those ended.
+ */
+export function applyTiers(
+  tiers: readonly PriceTier[],
+  quantity: number,
+  billedBefore = 0,
+): { tiers: RatedTier[]; precise: Dec } {
   const out: RatedTier[] = [];
   let precise = new Dec(0);
   let floor = 0;
   let left = quantity;
   for (const tier of tiers) {
     if (left <= 0) break;
-    const capacity = tier.upTo === null ? left : Math.max(0, tier.upTo - floor);
+    const start = Math.max(floor, billedBefore);
+    const capacity = tier.upTo === null ? left : Math.max(0, tier.upTo - start);
     const take = Math.min(left, capacity);
     if (take > 0) {
       out.push({ upTo: tier.upTo, unitAmountDecimal: tier.unitAmountDecimal, quantity: take });
@@ -94,21 +110,38 @@ export function applyTiers(tiers: readonly PriceTier[], quantity: number): { tie
   return { tiers: out, precise };
 }
 
-export function rate(sheet: RatingSheet, quantities: readonly MeterQuantity[]): Rating {
+/** What earlier stretches of the same period used: included usage and tier positions run on from there. */
+export interface RatedBefore {
+  /** Units of each allowance pool used earlier in the period (included or billed). */
+  readonly usedByPool: Readonly<Partial<Record<AllowancePool, number>>>;
+  /** Billable units per `<meter>|<model>` earlier in the period (tiers continue from them). */
+  readonly billedByLine: ReadonlyMap<string, number>;
+}
+
+const NOTHING_BEFORE: RatedBefore = { usedByPool: {}, billedByLine: new Map() };
+const lineKey = (meter: Meter, model: string | undefined) => `${meter}|${model ?? ''}`;
+
+export function rate(
+  sheet: RatingSheet,
+  quantities: readonly MeterQuantity[],
+  before: RatedBefore = NOTHING_BEFORE,
+): Rating {
   // Merge repeated (meter, model) entries so each becomes exactly one line.
   const merged = new Map<string, MeterQuantity>();
   for (const q of quantities) {
-    const key = `${q.meter}|${q.model ?? ''}`;
+    const key = lineKey(q.meter, q.model);
     const prev = merged.get(key);
     merged.set(key, { ...q, quantity: (prev?.quantity ?? 0) + q.quantity });
   }
   const entries = [...merged.values()].map((q) => ({ q, price: priceFor(sheet.prices, q.meter, q.model) }));
 
   // Included usage: most expensive first-tier unit price first; ties by meter, then model (deterministic).
+  // The allowance is the period's: usage earlier in the period has already used its share of it.
+  const left = (pool: AllowancePool) => Math.max(0, (sheet.included[pool] ?? 0) - (before.usedByPool[pool] ?? 0));
   const remaining: Record<AllowancePool, number> = {
-    llm_tokens: sheet.included.llm_tokens ?? 0,
-    tool_invocations: sheet.included.tool_invocations ?? 0,
-    agent_runs: sheet.included.agent_runs ?? 0,
+    llm_tokens: left('llm_tokens'),
+    tool_invocations: left('tool_invocations'),
+    agent_runs: left('agent_runs'),
   };
   const order = [...entries].sort((a, b) => {
     const pa = a.price ? decimal(tiersOf(a.price)[0]!.unitAmountDecimal) : new Dec(0);
@@ -132,7 +165,7 @@ export function rate(sheet: RatingSheet, quantities: readonly MeterQuantity[]): 
       const includedQuantity = includedOf.get(q) ?? 0;
       const billableQuantity = q.quantity - includedQuantity;
       const { tiers, precise } = price
-        ? applyTiers(tiersOf(price), billableQuantity)
+        ? applyTiers(tiersOf(price), billableQuantity, before.billedByLine.get(lineKey(q.meter, q.model)) ?? 0)
         : { tiers: [], precise: new Dec(0) };
       return {
         meter: q.meter,
@@ -157,6 +190,88 @@ export function rate(sheet: RatingSheet, quantities: readonly MeterQuantity[]): 
     lines,
     totalMinor: lines.reduce((sum, l) => sum + l.amountMinor, 0),
     includedRemaining,
+  };
+}
+
+/** One stretch of a period under one set of terms: from `from` (ISO) until the next stretch starts. */
+export interface RatingStretch {
+  readonly from: string;
+  readonly sheet: RatingSheet;
+}
+
+export interface StretchRating {
+  readonly from: string;
+  readonly rating: Rating;
+}
+
+export interface PeriodRating extends Rating {
+  readonly stretches: readonly StretchRating[];
+}
+
+/** The stretch a cell's usage is rated in: the last one starting at or before its tag (the first if none). */
+export function stretchIndexOf(stretches: readonly { from: string }[], termsFrom: string | undefined): number {
+  if (termsFrom === undefined) return 0;
+  let index = 0;
+  stretches.forEach((s, i) => {
+    if (s.from <= termsFrom) index = i;
+  });
+  return index;
+}
+
+/** True when the cell's usage is part of the rated line: same meter and model, and the line's stretch. */
+export function cellOfLine(rating: Rating | PeriodRating, line: RatedLine, cell: UsageCell): boolean {
+  if (cell.meter !== line.meter || cell.model !== (line.model ?? '')) return false;
+  if (line.termsFrom === undefined || !('stretches' in rating)) return true;
+  return rating.stretches[stretchIndexOf(rating.stretches, cell.termsFrom)]!.from === line.termsFrom;
+}
+
+/**
+ * Rates a period whose terms may have changed part-way. `stretches` are in time order, the first one
+ * starting at the period start; each cell's `termsFrom` names the stretch its usage was counted in
+ * (cells without it belong to the first). Each stretch is rated under its own sheet, in time order:
+ *  - included usage is a period allowance: a stretch gets its plan's allowance minus every unit of that
+ *    pool used earlier in the period (so an upgrade to a larger allowance covers the rest of the period
+ *    up to it, and a switch never hands out a second allowance);
+ *  - graduated tiers continue from the billable units of the same meter and model earlier in the period;
+ *  - one rounding per (stretch, meter, model) line; the total is the sum of the lines.
+ * All of a period is rated in one currency (the last stretch's); a stretch in another currency may only
+ * charge nothing (the free fallback in the org's default currency), which subscriptions guarantee.
+ */
+export function ratePeriod(stretches: readonly RatingStretch[], cells: readonly UsageCell[]): PeriodRating {
+  if (stretches.length === 0) throw new Error('a period is rated under at least one stretch of terms');
+  const cellsOf = stretches.map(() => [] as UsageCell[]);
+  for (const cell of cells) cellsOf[stretchIndexOf(stretches, cell.termsFrom)]!.push(cell);
+
+  const currency = stretches[stretches.length - 1]!.sheet.currency;
+  const usedByPool: Partial<Record<AllowancePool, number>> = {};
+  const billedByLine = new Map<string, number>();
+  const rated: StretchRating[] = [];
+  stretches.forEach((stretch, i) => {
+    const rating = rate(stretch.sheet, totalsByMeterModel(cellsOf[i]!), {
+      usedByPool: { ...usedByPool },
+      billedByLine: new Map(billedByLine),
+    });
+    if (stretch.sheet.currency !== currency && rating.totalMinor !== 0) {
+      throw new Error(`a period is rated in one currency: ${stretch.sheet.currency} and ${currency} both charge`);
+    }
+    for (const line of rating.lines) {
+      const pool = poolOf(line.meter);
+      usedByPool[pool] = (usedByPool[pool] ?? 0) + line.quantity;
+      const key = lineKey(line.meter, line.model);
+      billedByLine.set(key, (billedByLine.get(key) ?? 0) + line.billableQuantity);
+    }
+    rated.push({
+      from: stretch.from,
+      rating: { ...rating, lines: rating.lines.map((l) => ({ termsFrom: stretch.from, ...l })) },
+    });
+  });
+  const lines = rated.flatMap((s) => s.rating.lines);
+  return {
+    currency,
+    lines,
+    totalMinor: lines.reduce((sum, l) => sum + l.amountMinor, 0),
+    includedRemaining: rated[rated.length - 1]!.rating.includedRemaining,
+    stretches: rated,
   };
 }
 

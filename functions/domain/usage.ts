@@ -75,6 +75,26 @@ export interface UsageCell {
   /** '' for meters not priced per model. */
   readonly model: string;
   readonly quantity: number;
+  /**
+   * The stretch of the period the usage was counted in (see `stretchStart`): the start of the terms in
+   * force at the event's instant, as an ISO instant. Absent: the period's first stretch.
+   */
+  readonly termsFrom?: string;
+}
+
+/**
+ * Which stretch of its period an event is counted in: the start of the terms segment in force at the
+ * event's timestamp (by the timeline as read when the event is counted), clipped to the start of the
+ * event's period, so the first stretch of every period starts at the period start. Counters are kept
+ * per stretch, so usage counted before a plan switch stays priced under the terms it was counted under:
+ * a switch made later never moves it. `segmentStarts` are ISO instants, in any order.
+ */
+export function stretchStart(segmentStarts: readonly string[], at: Date): string {
+  const iso = at.toISOString();
+  const periodStart = periodOf(at).start.toISOString();
+  let start = periodStart;
+  for (const s of segmentStarts) if (s <= iso && s > start) start = s;
+  return start;
 }
 
 const DIMENSION_CODES = { agent: 'a', connection: 'c' } as const;

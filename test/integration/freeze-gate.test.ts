@@ -69,6 +69,7 @@ describe('purchases and the freeze gate', () => {
       history: (o, l) => deps.subscriptions.history(o, l),
       pendingAdjustments: (o, l) => deps.subscriptions.pendingAdjustments(o, l),
       segmentAt: (o, a) => deps.subscriptions.segmentAt(o, a),
+      segmentsBetween: (o, f, t) => deps.subscriptions.segmentsBetween(o, f, t),
       dueOrgs: (a, l, c) => deps.subscriptions.dueOrgs(a, l, c),
       commit: async (write) => {
         await addFreezeReason(deps, disputes, org, 'dispute:dp_late');

@@ -132,6 +132,19 @@ describe('changing the plan', () => {
     expect(events.map((e) => e.type)).toEqual(['upgraded']);
     expect(await deps.terms.termsAt(org, new Date('2025-11-21T07:59:59.999Z'))).toMatchObject({ planId: 'team' });
     expect(await deps.terms.termsAt(org, new Date('2025-11-21T08:00:00.000Z'))).toMatchObject({ planId: 'pro' });
+    // The period's stretches, as the usage consumer and readers see them.
+    const timeline = await deps.terms.timeline(
+      org,
+      new Date('2025-11-01T00:00:00.000Z'),
+      new Date('2025-11-30T00:00:00.000Z'),
+    );
+    expect(timeline.map((s) => [s.from, s.terms.planId])).toEqual([
+      ['2025-11-10T00:00:00.000Z', 'team'],
+      ['2025-11-21T08:00:00.000Z', 'pro'],
+    ]);
+    expect(
+      await deps.terms.timeline(org, new Date('2025-11-25T00:00:00.000Z'), new Date('2025-11-26T00:00:00.000Z')),
+    ).toEqual([expect.objectContaining({ from: '2025-11-21T08:00:00.000Z' })]);
   });
 
   it('prorates in yen (no minor unit) with one rounding per line, half away from zero', async () => {

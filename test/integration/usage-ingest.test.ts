@@ -76,6 +76,29 @@ describe('the usage consumer', () => {
     expect(rejected.data.map((r) => r.reason)).toEqual(['conflicting_duplicate']);
   });
 
+  it('retries the records of an org whose terms timeline cannot be read, and counts them once later', async () => {
+    const [ok, unlucky] = [await newUsageOrg(deps), await newUsageOrg(deps)];
+    const base = usageDeps();
+    const failing: UsageDeps = {
+      ...base,
+      termsStarts: async (orgId, from, to) => {
+        if (orgId === unlucky) throw new Error('injected: the terms timeline read failed');
+        return base.termsStarts!(orgId, from, to);
+      },
+    };
+    const records = [
+      { messageId: 'm-ok', body: JSON.stringify([tool(ok, 't1', minutesAgo(2), 3)]), sentAt: NOW },
+      { messageId: 'm-unlucky', body: JSON.stringify([tool(unlucky, 't1', minutesAgo(2), 5)]), sentAt: NOW },
+    ];
+    const first = await ingestUsage(failing, records);
+    expect(first).toMatchObject({ failedMessageIds: ['m-unlucky'], counted: 1 });
+    expect((await totals(unlucky)).events).toBe(0);
+    const redelivered = await ingestUsage(base, records);
+    expect(redelivered).toMatchObject({ failedMessageIds: [], counted: 1, duplicates: 1 });
+    expect((await totals(ok)).q).toEqual({ tool_invocations: 3 });
+    expect((await totals(unlucky)).q).toEqual({ tool_invocations: 5 });
+  });
+
   it('counts the rest of a batch holding a malformed event and quarantines the bad one', async () => {
     const org = await newUsageOrg(deps);
     const res = await handler(

@@ -10,9 +10,17 @@ import { run, sqsEvent, tokens, tool } from './support/usage';
 const NOW = new Date('2026-11-11T00:00:00.000Z');
 const clock = fixedClock(NOW);
 const metered = new Set<string>();
+const proMetered = (orgId: string): ActiveTerms => ({
+  orgId,
+  planId: 'pro',
+  planVersion: 1,
+  billingModel: 'metered',
+  currency: 'USD',
+});
 const terms: TermsReader = {
-  termsAt: async (orgId): Promise<ActiveTerms | undefined> =>
-    metered.has(orgId) ? { orgId, planId: 'pro', planVersion: 1, billingModel: 'metered', currency: 'USD' } : undefined,
+  termsAt: async (orgId) => (metered.has(orgId) ? proMetered(orgId) : undefined),
+  timeline: async (orgId) =>
+    metered.has(orgId) ? [{ from: '2026-01-01T00:00:00.000Z', terms: proMetered(orgId) }] : [],
 };
 let api: TestApi;
 let deps: Deps;

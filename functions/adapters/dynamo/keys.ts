@@ -101,29 +101,39 @@ export const keys = {
 
   /**
    * Usage aggregates, sharded: a partition per org × period × shard so concurrent batches (each writing
-   * one shard) neither collide in transactions nor heat one partition key. Reads sum the shards:
-   * BatchGet SK 'TOTAL' of every shard (period totals); Query SK between DAY#<from> and DAY#<to> per
-   * shard (daily cells for reports, costs and the forecast).
+   * one shard) neither collide in transactions nor heat one partition key. Within a shard, counters are
+   * kept per stretch of the period under one set of terms (`termsFrom`, the ISO start of the stretch; see
+   * `stretchStart`), so usage stays priced under the terms it was counted under. Reads sum the shards:
+   * Query SK begins_with 'TOTAL#' per shard (period totals, a few items: one per stretch); Query SK
+   * begins_with 'DAY#' per shard (daily cells for reports, costs and the forecast). Items written before
+   * stretches existed (SK 'TOTAL', 'DAY#<day>') read as the period's first stretch.
    */
   usageShard: (orgId: string, periodKey: string, shard: number): string => `USAGE#${orgId}#${periodKey}#S${shard}`,
-  usagePeriodTotals: (orgId: string, periodKey: string, shard: number): TableKey => ({
+  usageTotalsPrefix: 'TOTAL',
+  usagePeriodTotals: (orgId: string, periodKey: string, shard: number, termsFrom: string): TableKey => ({
     PK: `USAGE#${orgId}#${periodKey}#S${shard}`,
-    SK: 'TOTAL',
+    SK: `TOTAL#${termsFrom}`,
   }),
   usageDayPrefix: 'DAY#',
-  usageDay: (orgId: string, periodKey: string, shard: number, day: string): TableKey => ({
+  usageDay: (orgId: string, periodKey: string, shard: number, day: string, termsFrom: string): TableKey => ({
     PK: `USAGE#${orgId}#${periodKey}#S${shard}`,
-    SK: `DAY#${day}`,
+    SK: `DAY#${day}#${termsFrom}`,
   }),
+  /** The stretch (`termsFrom`) of a counter item's SK, undefined for the period's first stretch (legacy). */
+  usageStretchOf: (sk: string): string | undefined => {
+    const parts = sk.split('#');
+    const last = parts[parts.length - 1]!;
+    return /^\d{4}-\d{2}-\d{2}T/.test(last) ? last : undefined;
+  },
 
   /**
    * Late usage (its period had closed when it arrived), kept for an adjustment on the next invoice:
-   * Query PK `USAGE_ADJUSTMENT#<org>` → one item per late period × shard with cell counters.
+   * Query PK `USAGE_ADJUSTMENT#<org>` → one item per late period × shard × stretch with cell counters.
    */
   usageAdjustmentPartition: (orgId: string): string => `USAGE_ADJUSTMENT#${orgId}`,
-  usageAdjustment: (orgId: string, periodKey: string, shard: number): TableKey => ({
+  usageAdjustment: (orgId: string, periodKey: string, shard: number, termsFrom: string): TableKey => ({
     PK: `USAGE_ADJUSTMENT#${orgId}`,
-    SK: `PERIOD#${periodKey}#S${shard}`,
+    SK: `PERIOD#${periodKey}#S${shard}#${termsFrom}`,
   }),
 
   /**

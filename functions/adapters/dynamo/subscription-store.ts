@@ -154,6 +154,37 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     return found?.data;
   }
 
+  async segmentsBetween(orgId: string, from: Date, to: Date): Promise<(Terms & { from: string })[]> {
+    const fromIso = from.toISOString();
+    const found: (Terms & { from: string })[] = [];
+    let start: Record<string, unknown> | undefined;
+    // Newest first from `to` back to the first segment at or before `from`: usually one or two items.
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lowest AND :upTo',
+          ExpressionAttributeValues: {
+            ':pk': keys.termsPartition(orgId),
+            ':lowest': keys.termsFromPrefix,
+            ':upTo': keys.termsSegment(orgId, to.toISOString()).SK,
+          },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: 10,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const stored of out.Items ?? []) {
+        const segment = (stored as StoredItem<Terms & { from: string }>).data;
+        found.push(segment);
+        if (segment.from <= fromIso) return found.reverse();
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return found.reverse();
+  }
+
   /** Orgs whose subscription has a change due at or before `at`, oldest boundary first (GSI2). */
   async dueOrgs(at: Date, limit: number, cursor?: Record<string, unknown>) {
     const out = await this.db.send(

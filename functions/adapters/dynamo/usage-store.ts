@@ -67,10 +67,10 @@ function counterKeysOf(u: AcceptedUsage, shard: number): { key: TableKey; entity
   const { orgId, timestamp } = u.event;
   const period = periodOf(timestamp).key;
   const out: { key: TableKey; entity: CounterItem['entity'] }[] = [
-    { key: keys.usagePeriodTotals(orgId, period, shard), entity: 'usage_totals' },
-    { key: keys.usageDay(orgId, period, shard, dayKey(timestamp)), entity: 'usage_day' },
+    { key: keys.usagePeriodTotals(orgId, period, shard, u.termsFrom), entity: 'usage_totals' },
+    { key: keys.usageDay(orgId, period, shard, dayKey(timestamp), u.termsFrom), entity: 'usage_day' },
   ];
-  if (u.late) out.push({ key: keys.usageAdjustment(orgId, period, shard), entity: 'usage_adjustment' });
+  if (u.late) out.push({ key: keys.usageAdjustment(orgId, period, shard, u.termsFrom), entity: 'usage_adjustment' });
   return out;
 }
 
@@ -303,12 +303,39 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
   }
 
   async periodTotals(orgId: string, periodKey: string): Promise<PeriodUsage> {
-    const wanted = Array.from({ length: this.shards }, (_, s) => keys.usagePeriodTotals(orgId, periodKey, s));
-    return sumTotals(await this.batchGet(wanted));
+    return sumTotals(await this.totalItems(orgId, periodKey));
+  }
+
+  /** The period's total items (one per shard × stretch): one Query per shard, in parallel. */
+  async totalItems(orgId: string, periodKey: string): Promise<Record<string, unknown>[]> {
+    const perShard = await Promise.all(
+      Array.from({ length: this.shards }, (_, shard) =>
+        this.queryShard(keys.usageShard(orgId, periodKey, shard), keys.usageTotalsPrefix),
+      ),
+    );
+    return perShard.flat();
+  }
+
+  private async queryShard(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((res.Items ?? []) as Record<string, unknown>[]));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   snapshot(orgId: string, periodKey: string): Promise<UsageSnapshot> {
-    return readUsageSnapshot(this, orgId, periodKey, this.shards);
+    return readUsageSnapshot(this, orgId, periodKey);
   }
 
   /** Reads the given keys (any mix) in one BatchGetItem round, retrying unprocessed keys. */
@@ -328,33 +355,19 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
   }
 
   async dailyCells(orgId: string, periodKey: string): Promise<Map<string, UsageCell[]>> {
-    const perDay = new Map<string, Map<string, number>>();
-    await Promise.all(
-      Array.from({ length: this.shards }, async (_, shard) => {
-        let start: Record<string, unknown> | undefined;
-        do {
-          const res = await this.db.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'PK = :pk AND begins_with(SK, :day)',
-              ExpressionAttributeValues: {
-                ':pk': keys.usageShard(orgId, periodKey, shard),
-                ':day': keys.usageDayPrefix,
-              },
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const item of res.Items ?? []) {
-            const day = String(item.SK).slice(keys.usageDayPrefix.length);
-            const sums = perDay.get(day) ?? new Map<string, number>();
-            perDay.set(day, sums);
-            for (const [k, v] of Object.entries(item)) if (k.includes('|')) sums.set(k, (sums.get(k) ?? 0) + Number(v));
-          }
-          start = res.LastEvaluatedKey;
-        } while (start);
-      }),
+    const perShard = await Promise.all(
+      Array.from({ length: this.shards }, (_, shard) =>
+        this.queryShard(keys.usageShard(orgId, periodKey, shard), keys.usageDayPrefix),
+      ),
     );
-    return new Map([...perDay.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, m]) => [d, toCells(m)]));
+    const perDay = new Map<string, CellSums>();
+    for (const item of perShard.flat()) {
+      const day = String(item.SK).slice(keys.usageDayPrefix.length, keys.usageDayPrefix.length + 10);
+      const sums = perDay.get(day) ?? new CellSums();
+      perDay.set(day, sums);
+      sums.add(item);
+    }
+    return new Map([...perDay.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, sums]) => [d, sums.cells()]));
   }
 
   listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>> {
@@ -364,9 +377,9 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
     });
   }
 
-  /** Late usage per period (for the invoicing capability): cells summed over shards. */
+  /** Late usage per period (for the invoicing capability): cells summed over shards, per stretch. */
   async adjustments(orgId: string): Promise<Map<string, UsageCell[]>> {
-    const perPeriod = new Map<string, Map<string, number>>();
+    const perPeriod = new Map<string, CellSums>();
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.db.send(
@@ -379,56 +392,71 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
       );
       for (const item of res.Items ?? []) {
         const period = String(item.SK).split('#')[1]!;
-        const sums = perPeriod.get(period) ?? new Map<string, number>();
+        const sums = perPeriod.get(period) ?? new CellSums();
         perPeriod.set(period, sums);
-        for (const [k, v] of Object.entries(item)) if (k.includes('|')) sums.set(k, (sums.get(k) ?? 0) + Number(v));
+        sums.add(item);
       }
       start = res.LastEvaluatedKey;
     } while (start);
-    return new Map([...perPeriod.entries()].map(([p, m]) => [p, toCells(m)]));
+    return new Map([...perPeriod.entries()].map(([p, sums]) => [p, sums.cells()]));
   }
 }
 
-function toCells(sums: ReadonlyMap<string, number>): UsageCell[] {
-  const cells: UsageCell[] = [];
-  for (const [k, q] of sums) {
-    const cell = parseCellKey(k, q);
-    if (cell) cells.push(cell);
+/** Sums counter items' cells over shards, keeping each stretch (`termsFrom`) apart. */
+class CellSums {
+  private readonly byStretch = new Map<string | undefined, Map<string, number>>();
+
+  add(item: Record<string, unknown>): void {
+    const stretch = keys.usageStretchOf(String(item.SK));
+    const sums = this.byStretch.get(stretch) ?? new Map<string, number>();
+    this.byStretch.set(stretch, sums);
+    for (const [k, v] of Object.entries(item)) if (k.includes('|')) sums.set(k, (sums.get(k) ?? 0) + Number(v));
   }
-  return cells;
+
+  cells(): UsageCell[] {
+    const out: UsageCell[] = [];
+    for (const [termsFrom, sums] of this.byStretch) {
+      for (const [k, q] of sums) {
+        const cell = parseCellKey(k, q);
+        if (cell) out.push(termsFrom === undefined ? cell : { ...cell, termsFrom });
+      }
+    }
+    return out;
+  }
 }
 
-/** Everything the entitlement check and budget evaluation need, in ONE BatchGetItem round trip. */
+/** Everything the entitlement check and budget evaluation need, in one round trip of parallel reads. */
 export async function readUsageSnapshot(
   store: DynamoUsageStore,
   orgId: string,
   periodKey: string,
-  shards: number = USAGE_SHARDS,
 ): Promise<UsageSnapshot> {
   const orgKey = keys.org(orgId);
   const budgetsKey = keys.budgets(orgId);
   const alertsKey = keys.budgetAlerts(orgId, periodKey);
-  const totalKeys = Array.from({ length: shards }, (_, s) => keys.usagePeriodTotals(orgId, periodKey, s));
-  const items = await store.batchGet([orgKey, budgetsKey, alertsKey, ...totalKeys]);
+  const [items, totals] = await Promise.all([
+    store.batchGet([orgKey, budgetsKey, alertsKey]),
+    store.totalItems(orgId, periodKey),
+  ]);
   const find = (k: TableKey) => items.find((i) => i.PK === k.PK && i.SK === k.SK);
   const sent = find(alertsKey)?.sent as Set<string> | undefined;
   return {
     org: (find(orgKey) as { data?: UsageSnapshot['org'] } | undefined)?.data,
     budgets: (find(budgetsKey) as { data?: UsageSnapshot['budgets'] } | undefined)?.data,
     notified: new Set(sent ?? []),
-    totals: sumTotals(items.filter((i) => i.entity === 'usage_totals')),
+    totals: sumTotals(totals),
   };
 }
 
 function sumTotals(items: readonly Record<string, unknown>[]): PeriodUsage {
-  const cells = new Map<string, number>();
+  const sums = new CellSums();
   let events = 0;
   let lastCountedAt: string | undefined;
   for (const item of items) {
     events += Number(item.events ?? 0);
     const at = item.lastCountedAt as string | undefined;
     if (at && (!lastCountedAt || at > lastCountedAt)) lastCountedAt = at;
-    for (const [k, v] of Object.entries(item)) if (k.includes('|')) cells.set(k, (cells.get(k) ?? 0) + Number(v));
+    sums.add(item);
   }
-  return { cells: toCells(cells), events, ...(lastCountedAt ? { lastCountedAt } : {}) };
+  return { cells: sums.cells(), events, ...(lastCountedAt ? { lastCountedAt } : {}) };
 }

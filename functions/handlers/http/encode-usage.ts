@@ -25,7 +25,15 @@ export function encodeSummary(s: UsageSummary) {
     events_counted: s.eventsCounted,
     plan: { id: s.plan.id, version: s.plan.version, billing_model: s.plan.billingModel },
     currency: s.rating.currency,
+    stretches: s.stretches.map((t) => ({
+      from: t.from,
+      to: t.to ?? null,
+      plan: { id: t.plan.id, version: t.plan.version, billing_model: t.plan.billingModel },
+      currency: t.currency,
+      amount_minor: t.totalMinor,
+    })),
     lines: s.rating.lines.map((l) => ({
+      terms_from: l.termsFrom ?? s.period.start.toISOString(),
       meter: l.meter,
       model: l.model ?? null,
       quantity: l.quantity,
