@@ -12,7 +12,7 @@ import {
   quotasOf,
 } from '../domain/budgets';
 import type { Clock } from '../domain/clock';
-import { validation } from '../domain/errors';
+import { notFound, validation } from '../domain/errors';
 import { type Currency, formatMajor } from '../domain/money';
 import { type Period, periodOf } from '../domain/period';
 import { ratePeriod } from '../domain/rating';
@@ -20,7 +20,7 @@ import type { UsageCell } from '../domain/usage';
 import { auditEntry } from './audit-entry';
 import type { CallContext, IdGenerator, NoticeOutbox, TermsReader } from './ports';
 import type { BudgetStore, UsageReader, UsageSnapshot } from './usage-ports';
-import { type ResolvedTerms, resolvePeriodTerms, type TermsStretch } from './usage-terms';
+import { periodStretches, type ResolvedTerms, readPeriodTimeline, type TermsStretch } from './usage-terms';
 
 export interface BudgetDeps {
   readonly clock: Clock;
@@ -63,8 +63,13 @@ interface Evaluated {
 
 async function evaluate(deps: BudgetDeps, orgId: string, now: Date): Promise<Evaluated> {
   const period = periodOf(now);
-  const snapshot = await deps.usageReader.snapshot(orgId, period.key);
-  const stretches = await resolvePeriodTerms(deps.terms, snapshot.org, orgId, period, now);
+  // One round trip: the snapshot (org, budgets, totals) and the period's terms timeline in parallel.
+  const [snapshot, timeline] = await Promise.all([
+    deps.usageReader.snapshot(orgId, period.key),
+    readPeriodTimeline(deps.terms, orgId, period, now),
+  ]);
+  if (!snapshot.org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
+  const stretches = periodStretches(timeline, snapshot.org, period);
   const statuses = limitStatuses(snapshot.budgets?.budgets ?? [], stretches, snapshot.totals.cells);
   return { period, stretches, terms: stretches[stretches.length - 1]!, snapshot, statuses };
 }

@@ -2,7 +2,6 @@ import type { BillingModel } from '../domain/catalog/plans';
 import { findPlanVersion } from '../domain/catalog/plans';
 import { businessRule, conflict } from '../domain/errors';
 import type { Currency } from '../domain/money';
-import { periodOf } from '../domain/period';
 import { assertSellable, isPaid, proratedLine, type Subscription, type Terms } from '../domain/subscription';
 import type { CallContext } from './ports';
 import { loadSettled, persist, type SubscriptionChange, type SubscriptionDeps } from './subscription-common';
@@ -41,7 +40,6 @@ export async function createSubscription(
   };
   assertSellable(terms);
   const paid = isPaid(terms);
-  if (paid) await assertPeriodCurrency(deps, input.orgId, terms.currency, now);
   if (paid && !(await deps.paymentMethodCheck.hasDefaultPaymentMethod(input.orgId))) {
     throw businessRule('payment_method_required', 'add a default payment method before subscribing to a paid plan');
   }
@@ -68,22 +66,4 @@ export async function createSubscription(
     purchase: paid,
     termsChangedNow: true,
   });
-}
-
-/**
- * One currency per period, also across a cancellation: once a paid subscription has been in force in
- * this period in one currency, a new paid subscription in another must wait for the next period (an
- * invoice, and the rating of the period's usage, is in one currency). The free plan is never refused.
- */
-async function assertPeriodCurrency(deps: SubscriptionDeps, orgId: string, currency: Currency, now: Date) {
-  const period = periodOf(now);
-  const earlier = await deps.subscriptions.segmentsBetween(orgId, period.start, now);
-  const other = earlier.find((s) => s.billingModel !== 'free' && s.currency !== currency);
-  if (other) {
-    throw businessRule(
-      'currency_fixed_for_period',
-      `${period.key} is billed in ${other.currency}: subscribe in ${other.currency} now, or in ${currency} from ${period.end.toISOString().slice(0, 10)}`,
-      { period: period.key, currency: other.currency, next_period_start: period.end.toISOString() },
-    );
-  }
 }

@@ -1,12 +1,13 @@
 import { type Actor, systemActor } from '../domain/audit';
 import type { Clock } from '../domain/clock';
-import { conflict, notFound } from '../domain/errors';
+import { businessRule, conflict, notFound } from '../domain/errors';
 import type { Currency } from '../domain/money';
 import { periodOf } from '../domain/period';
 import { freeTerms } from '../domain/rating';
 import {
   type AdjustmentLine,
   type EventDraft,
+  isPaid,
   nextChangeAt,
   type Subscription,
   type SubscriptionEvent,
@@ -109,7 +110,11 @@ export async function persist(
   ];
 
   const segments: TermsSegmentWrite[] = [];
-  if (input.termsChangedNow) segments.push({ from: at, terms: termsUnder(next) });
+  if (input.termsChangedNow) {
+    const terms = termsUnder(next);
+    if (isPaid(terms)) await assertPeriodCurrency(deps, next.orgId, terms.currency, now);
+    segments.push({ from: at, terms });
+  }
   const future = termsAfterBoundary(next, fallbackTerms);
   if (future) segments.push({ from: future.at, terms: future.terms });
   else {
@@ -149,6 +154,25 @@ export async function persist(
     audits,
   });
   return { subscription: next, adjustments, events };
+}
+
+/**
+ * One currency per period, also across a cancellation: once paid terms have been in force in this
+ * period in one currency, paid terms in another (a new subscription, or an upgrade from the free plan
+ * subscribed in another currency) must wait for the next period. A period's usage is rated, and
+ * invoiced, in one currency. The free plan charges nothing and is never refused.
+ */
+async function assertPeriodCurrency(deps: SubscriptionDeps, orgId: string, currency: Currency, now: Date) {
+  const period = periodOf(now);
+  const earlier = await deps.subscriptions.segmentsBetween(orgId, period.start, now);
+  const other = earlier.find((s) => isPaid(s) && s.currency !== currency);
+  if (other) {
+    throw businessRule(
+      'currency_fixed_for_period',
+      `${period.key} is billed in ${other.currency}: use ${other.currency} now, or ${currency} from ${period.end.toISOString().slice(0, 10)}`,
+      { period: period.key, currency: other.currency, next_period_start: period.end.toISOString() },
+    );
+  }
 }
 
 /** The next version of a subscription: same id, version + 1, updated now. */

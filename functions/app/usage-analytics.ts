@@ -8,7 +8,7 @@ import { allocate, cellOfLine, type Rating, type RatingSheet, rate, ratePeriod }
 import { totalsByMeterModel, type UsageCell } from '../domain/usage';
 import type { OrgStore, TermsReader } from './ports';
 import type { BudgetStore, UsageReader } from './usage-ports';
-import { resolvePeriodTerms, type TermsStretch } from './usage-terms';
+import { resolvePeriodTerms } from './usage-terms';
 
 /**
  * Usage reports, cost analytics and the forecast, all computed from the daily aggregate items
@@ -122,11 +122,6 @@ export async function getUsageReport(
   return { from, to, groupBy, rows: sortRows([...rows.values()]) };
 }
 
-/** The stretches of terms a period is rated under: up to now for the current period, all of a past one. */
-async function stretchesOf(deps: AnalyticsDeps, orgId: string, period: Period, now: Date): Promise<TermsStretch[]> {
-  return resolvePeriodTerms(deps.terms, await deps.orgs.get(orgId), orgId, period, now);
-}
-
 /**
  * Costs: each period is rated as a whole (included usage and tiers apply to the period; each stretch of
  * it under its own terms), then every line's amount is allocated to the (day, agent | connection) cells
@@ -153,7 +148,7 @@ export async function getCosts(
   for (const period of periodsIn(from, to)) {
     const [daily, stretches] = await Promise.all([
       deps.usageReader.dailyCells(orgId, period.key),
-      stretchesOf(deps, orgId, period, now),
+      resolvePeriodTerms(deps, orgId, period, now),
     ]);
     const units = [...daily].flatMap(([day, cells]) =>
       cells.filter((c) => c.dimension === dimension).map((cell) => ({ day, cell })),
@@ -257,7 +252,7 @@ export async function getForecast(deps: AnalyticsDeps, orgId: string): Promise<F
   const period = periodOf(now);
   const [daily, stretches, budgetSet] = await Promise.all([
     deps.usageReader.dailyCells(orgId, period.key),
-    stretchesOf(deps, orgId, period, now),
+    resolvePeriodTerms(deps, orgId, period, now),
     deps.budgets?.get(orgId),
   ]);
   const terms = stretches[stretches.length - 1]!;

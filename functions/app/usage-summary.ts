@@ -44,9 +44,9 @@ export interface UsageSummaryDeps {
 export async function getUsageSummary(deps: UsageSummaryDeps, orgId: string): Promise<UsageSummary> {
   const now = deps.clock.now();
   const period = periodOf(now);
-  // Two round trips in parallel: the org (+ its terms timeline) and the period totals of every shard.
+  // One round trip: the org, its terms timeline and the period totals of every shard, in parallel.
   const [stretches, totals] = await Promise.all([
-    deps.orgs.get(orgId).then((org) => resolvePeriodTerms(deps.terms, org, orgId, period, now)),
+    resolvePeriodTerms(deps, orgId, period, now),
     deps.usageReader.periodTotals(orgId, period.key),
   ]);
   const rating = ratePeriod(stretches, totals.cells);

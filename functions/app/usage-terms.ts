@@ -3,7 +3,7 @@ import { notFound } from '../domain/errors';
 import type { Org } from '../domain/org';
 import type { Period } from '../domain/period';
 import { freeTerms, type PlanTerms, planOf, type RatingSheet, ratingSheetFor } from '../domain/rating';
-import type { TermsReader } from './ports';
+import type { OrgStore, TermsReader, TermsSegment } from './ports';
 
 /**
  * The terms usage is rated under: the subscriptions capability's TermsReader when it is wired and has
@@ -37,16 +37,6 @@ const sameTerms = (a: PlanTerms, b: PlanTerms) =>
   a.billingModel === b.billingModel &&
   a.currency === b.currency;
 
-export async function resolveTerms(
-  terms: TermsReader | undefined,
-  org: Org | undefined,
-  orgId: string,
-  at: Date,
-): Promise<ResolvedTerms> {
-  if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
-  return resolved((await terms?.termsAt(orgId, at)) ?? freeTerms(org.defaultCurrency));
-}
-
 /**
  * The stretches of `period` up to `until`, oldest first, each under the terms then in force: the first
  * starts at the period start (the free plan in the org's default currency when nothing was in force
@@ -54,15 +44,33 @@ export async function resolveTerms(
  * Usage counters carry the start of their stretch (`termsFrom`), which `ratePeriod` maps onto these.
  */
 export async function resolvePeriodTerms(
-  terms: TermsReader | undefined,
-  org: Org | undefined,
+  deps: { readonly orgs: Pick<OrgStore, 'get'>; readonly terms?: TermsReader },
   orgId: string,
   period: Period,
   until: Date,
 ): Promise<TermsStretch[]> {
+  // The org (for its default currency) and the timeline in parallel: one round trip.
+  const [org, timeline] = await Promise.all([
+    deps.orgs.get(orgId),
+    readPeriodTimeline(deps.terms, orgId, period, until),
+  ]);
   if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
+  return periodStretches(timeline, org, period);
+}
+
+/** The terms segments in force during `period` up to `until` (empty without a terms reader). */
+export async function readPeriodTimeline(
+  terms: TermsReader | undefined,
+  orgId: string,
+  period: Period,
+  until: Date,
+): Promise<TermsSegment[]> {
   const to = new Date(Math.min(until.getTime(), period.end.getTime() - 1));
-  const timeline = (await terms?.timeline(orgId, period.start, to)) ?? [];
+  return (await terms?.timeline(orgId, period.start, to)) ?? [];
+}
+
+/** `resolvePeriodTerms` from a timeline already read (so callers can read it beside other things). */
+export function periodStretches(timeline: readonly TermsSegment[], org: Org, period: Period): TermsStretch[] {
   const periodStart = period.start.toISOString();
   const raw: { from: string; terms: PlanTerms }[] = [];
   if (timeline.length === 0 || timeline[0]!.from > periodStart) {

@@ -50,16 +50,19 @@ async function count(body: unknown[]) {
   expect(await handler(sqsEvent([{ body }]))).toEqual({ batchItemFailures: [] });
 }
 
-async function upgradedMidPeriod(): Promise<TestOrg> {
+/** A new org with a card, subscribed by its owner at the current clock. */
+async function subscribedOrg(body: Record<string, string>) {
   const org = await api.newOrg();
   await seedDefaultPaymentMethod(org.id, deps);
   const params = { org: org.id };
-  const created = await api.request('POST /v1/orgs/{org}/subscription', {
-    token: org.tokens.billing_admin,
-    params,
-    body: { plan_id: 'team', currency: 'USD', billing_model: 'flat' },
-  });
+  const token = org.tokens.owner;
+  const created = await api.request('POST /v1/orgs/{org}/subscription', { token, params, body });
   expect(created.status).toBe(201);
+  return { org, params, token };
+}
+
+async function upgradedMidPeriod(): Promise<TestOrg> {
+  const { org, params } = await subscribedOrg({ plan_id: 'team', currency: 'USD', billing_model: 'flat' });
 
   clock.set('2026-11-06T00:00:00.000Z');
   await count([
@@ -234,20 +237,8 @@ describe('usage across a mid-period plan switch', () => {
     ]);
   });
 
-  it('refuses a paid subscription in another currency after a cancellation in the same period', async () => {
-    const org = await api.newOrg();
-    await seedDefaultPaymentMethod(org.id, deps);
-    const params = { org: org.id };
-    const token = org.tokens.owner;
-    expect(
-      (
-        await api.request('POST /v1/orgs/{org}/subscription', {
-          token,
-          params,
-          body: { plan_id: 'team', currency: 'USD' },
-        })
-      ).status,
-    ).toBe(201);
+  it('refuses paid terms in another currency after a cancellation in the same period', async () => {
+    const { params, token } = await subscribedOrg({ plan_id: 'team', currency: 'USD' });
     clock.set('2026-11-03T00:00:00.000Z');
     const canceled = await api.request('POST /v1/orgs/{org}/subscription/cancel', {
       token,
@@ -265,12 +256,40 @@ describe('usage across a mid-period plan switch', () => {
       code: 'currency_fixed_for_period',
       details: { period: '2026-11', currency: 'USD', next_period_start: '2026-12-01T00:00:00.000Z' },
     });
-    // The same currency is fine, and so is the other one from the next period.
-    const usd = await api.request('POST /v1/orgs/{org}/subscription', {
+    // Nor through the free plan in the other currency and an upgrade from it.
+    const freeEur = await api.request('POST /v1/orgs/{org}/subscription', {
       token,
       params,
-      body: { plan_id: 'team', currency: 'USD' },
+      body: { plan_id: 'free', currency: 'EUR' },
     });
-    expect(usd.status).toBe(201);
+    expect(freeEur.status).toBe(201);
+    const upgrade = await api.request('PATCH /v1/orgs/{org}/subscription', {
+      token,
+      params,
+      body: { plan_id: 'team' },
+    });
+    expect(upgrade.status).toBe(422);
+    expect(upgrade.body.error.code).toBe('currency_fixed_for_period');
+
+    // From the next period on, the other currency is fine.
+    clock.set('2026-12-01T00:00:00.000Z');
+    const december = await api.request('PATCH /v1/orgs/{org}/subscription', {
+      token,
+      params,
+      body: { plan_id: 'team' },
+    });
+    expect(december.status).toBe(200);
+    expect(december.body).toMatchObject({ plan_id: 'team', currency: 'EUR' });
+  });
+
+  it('lets an org subscribe again in the same currency after cancelling', async () => {
+    const body = { plan_id: 'team', currency: 'USD' };
+    const { params, token } = await subscribedOrg(body);
+    clock.set('2026-11-03T00:00:00.000Z');
+    const cancel = { at_period_end: false };
+    expect((await api.request('POST /v1/orgs/{org}/subscription/cancel', { token, params, body: cancel })).status).toBe(
+      200,
+    );
+    expect((await api.request('POST /v1/orgs/{org}/subscription', { token, params, body })).status).toBe(201);
   });
 });

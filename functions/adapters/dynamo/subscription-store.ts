@@ -137,21 +137,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 
   /** The terms segment in force at `at` (the newest one starting at or before it). */
   async segmentAt(orgId: string, at: Date): Promise<Terms | undefined> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lowest AND :upTo',
-        ExpressionAttributeValues: {
-          ':pk': keys.termsPartition(orgId),
-          ':lowest': keys.termsFromPrefix,
-          ':upTo': keys.termsSegment(orgId, at.toISOString()).SK,
-        },
-        ScanIndexForward: false,
-        Limit: 1,
-      }),
-    );
-    const found = out.Items?.[0] as StoredItem<Terms> | undefined;
-    return found?.data;
+    return (await this.segmentsBetween(orgId, at, at))[0];
   }
 
   async segmentsBetween(orgId: string, from: Date, to: Date): Promise<(Terms & { from: string })[]> {
@@ -171,7 +157,8 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
           },
           ScanIndexForward: false,
           ConsistentRead: true,
-          Limit: 10,
+          // A period rarely has more than a few segments; more pages are read when it does.
+          Limit: 4,
           ExclusiveStartKey: start,
         }),
       );
