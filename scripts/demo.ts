@@ -484,8 +484,13 @@ async function main() {
   );
   const rerated = (await call('GET', `${org}/usage/summary`, as)).body;
   say(
-    `usage summary now: ${money(rerated.total.amount_minor, rerated.currency)} on ${rerated.plan.id} (${rerated.plan.billing_model}) — the current period is rated under the terms in force now (docs/usage.md)`,
+    `usage summary now: ${money(rerated.total.amount_minor, rerated.currency)} on ${rerated.plan.id} (${rerated.plan.billing_model}); usage counted before the upgrade stays under the old terms (docs/usage.md):`,
   );
+  for (const t of rerated.stretches as Json[]) {
+    say(
+      `  from ${t.from.slice(0, 19)}Z ${`${t.plan.id}/${t.plan.billing_model}`.padEnd(14)} ${money(t.amount_minor, t.currency)}`,
+    );
+  }
 
   // 8 ─ a dispute
   step('A cardholder disputes a charge: new spend freezes, then the dispute is won');
