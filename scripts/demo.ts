@@ -10,7 +10,7 @@ import { type DevKeys, loadOrCreateDevKeys, mintToken } from './local/dev-auth';
 import { localSqsClient } from './local/sqs';
 
 /**
- * `npm run demo`: a realistic month for a brand-new org, end to end through the public API, against an
+ * `npm run demo`: a new customer's first day, end to end through the public API, against an
  * already running `npm start`. The Stripe sandbox plays Stripe.js and the card network, SQS plays the
  * agent runtime; everything else is the product's own routes, queues, consumers and schedules.
  *
@@ -116,7 +116,7 @@ ${text.slice(0, 2000)}`);
   return { status: res.status, body: body as T, text, headers: res.headers };
 }
 
-// ─── the month's usage, as the agent runtime would report it ─────────────────────────────────────
+// ─── usage, as the agent runtime would report it ──────────────────────────────────────────────────────
 /** A small seeded PRNG (mulberry32): the same run id gives the same events, byte for byte. */
 function prng(seed: number) {
   let a = seed >>> 0;
@@ -139,12 +139,14 @@ const TOOLS = ['web_search', 'code_exec', 'sql_query', 'crm_lookup', 'ticket_upd
 const BLOCKED_AGENT = 'agent_support-bot';
 const OTHER_AGENT = 'agent_research';
 
-function monthOfUsage(orgId: string, count: number, now: Date): UsageEventWire[] {
-  const rand = prng(Number.parseInt(orgId.slice(-6), 36) || 1);
-  const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
-  // The product accepts events from 30 days back to 5 minutes ahead, and the summary shows this month.
-  const from = Math.max(monthStart, now.getTime() - 29 * 86_400_000);
-  const to = now.getTime() - 60_000;
+/**
+ * `count` events of agent traffic stamped between `from` and `to` (ms): runs of a few model and tool
+ * calls, then the run itself. The demo's org bought its plan moments before, and usage is priced under
+ * the terms in force at its timestamp, so the traffic is stamped after the purchase (usage from before
+ * it would be free-tier usage). `burst` keeps run ids distinct between calls.
+ */
+function agentTraffic(orgId: string, count: number, from: number, to: number, burst: string): UsageEventWire[] {
+  const rand = prng((Number.parseInt(orgId.slice(-6), 36) || 1) + burst.length);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const pickAgent = () => {
     let r = rand();
@@ -159,7 +161,7 @@ function monthOfUsage(orgId: string, count: number, now: Date): UsageEventWire[]
   while (events.length < count) {
     // One agent run: a few model calls and tool calls, then the run itself — ids are run + step.
     const agent = pickAgent();
-    const runId = `run_${orgId.slice(-6)}_${String(++run).padStart(5, '0')}`;
+    const runId = `run_${orgId.slice(-6)}_${burst}${String(++run).padStart(5, '0')}`;
     const at = from + (to - from) * Math.min(1, (events.length + rand() * 8) / count);
     const steps = 3 + Math.floor(rand() * 8);
     const base = (i: number) => ({
@@ -237,7 +239,7 @@ async function main() {
   const owner = await mintToken(keys, { sub: `user_owner@${orgId}`, org_id: orgId, role: 'owner' }, 3600);
   const org = `/v1/orgs/${orgId}`;
   const as = { token: owner };
-  out(`AI billing layer — a month for a new customer, end to end  (API ${API})`);
+  out(`AI billing layer — a new customer, end to end  (API ${API})`);
 
   // 1 ─ provision and contacts
   step('Provision the org and its billing contacts');
@@ -311,7 +313,7 @@ async function main() {
 
   // 4 ─ budgets
   step('Set budgets');
-  // Small on purpose: the month's overage crosses every threshold of both.
+  // Small on purpose: the overage crosses every threshold of both.
   const orgBudgetMinor = 600;
   const agentBudgetMinor = 200;
   const budgets = await call('PUT', `${org}/budgets`, {
@@ -344,8 +346,7 @@ async function main() {
 
   // 5 ─ usage
   step(`Send ${num(eventCount)} usage events through SQS, as the agent runtime does`);
-  const now = new Date();
-  const events = monthOfUsage(orgId, eventCount, now);
+  const events = agentTraffic(orgId, eventCount, Date.parse(sub.started_at) + 1, Date.now(), 'a');
   const sendStarted = Date.now();
   const published = await publishUsage({ sqs, queueUrl: endpoints.usageQueueUrl }, events);
   const stamps = events.map((e) => e.timestamp).sort();
@@ -482,9 +483,21 @@ async function main() {
       afterLifecycle.currency,
     )}`,
   );
-  const rerated = (await call('GET', `${org}/usage/summary`, as)).body;
+  // More traffic after the upgrade: priced under Pro, while what was counted before stays under Team.
+  const proBurst = 300;
+  const afterUpgrade = agentTraffic(orgId, proBurst, Date.parse(upgraded.body.updated_at) + 1, Date.now(), 'p');
+  await publishUsage({ sqs, queueUrl: endpoints.usageQueueUrl }, afterUpgrade);
+  const rerated = await until(
+    `events_counted to reach ${afterResend.events_counted + proBurst}`,
+    async () => {
+      const now = (await call('GET', `${org}/usage/summary`, as)).body;
+      return now.events_counted >= afterResend.events_counted + proBurst ? now : undefined;
+    },
+    60_000,
+    250,
+  );
   say(
-    `usage summary now: ${money(rerated.total.amount_minor, rerated.currency)} on ${rerated.plan.id} (${rerated.plan.billing_model}); usage counted before the upgrade stays under the old terms (docs/usage.md):`,
+    `${proBurst} more events after the upgrade → usage summary: ${money(rerated.total.amount_minor, rerated.currency)}, each stretch under its own terms (docs/usage.md):`,
   );
   for (const t of rerated.stretches as Json[]) {
     say(
@@ -602,17 +615,19 @@ async function main() {
     ],
     [
       'events sent / counted',
-      `${num(eventCount + resend.length)} / ${num(afterResend.events_counted)} (${resend.length} duplicates ignored)`,
+      `${num(eventCount + resend.length + proBurst)} / ${num(rerated.events_counted)} (${resend.length} duplicates ignored)`,
     ],
     [
       'usage this period',
-      `${money(s.total.amount_minor, s.currency)} under Team; forecast ${money(forecast.projected_minor, forecast.currency)}`,
+      `${money(rerated.total.amount_minor, rerated.currency)} = ${(rerated.stretches as Json[])
+        .map((t) => `${money(t.amount_minor, t.currency)} on ${t.plan.id}`)
+        .join(' + ')}`,
     ],
     ...limits
       .filter((l) => l.kind === 'budget')
       .map((l): [string, string] => [
         `budget ${l.id}`,
-        `${l.percent_used} % used under Team${l.exhausted ? ', exhausted' : ''} (${l.action})`,
+        `${l.percent_used} % used on Team, before the upgrade${l.exhausted ? ', exhausted' : ''} (${l.action})`,
       ]),
     ['entitlement', `${BLOCKED_AGENT} allowed=${blocked.allowed}; ${OTHER_AGENT} allowed=${free.allowed}`],
     ['dispute', `${dispute.id}: frozen → 409 billing_frozen → won → unfrozen`],

@@ -95,9 +95,12 @@ export async function persist(
   ctx: CallContext,
   input: PersistInput,
 ): Promise<SubscriptionChange> {
-  const now = deps.clock.now();
-  const at = now.toISOString();
   const { stored, next } = input;
+  // One instant for the whole change: the one the use case read (the subscription's updatedAt), so the
+  // terms segment starts exactly where the history says the change took effect and proration was
+  // computed; usage stamped after it is counted under the new terms.
+  const now = new Date(next.updatedAt);
+  const at = next.updatedAt;
   const system: CallContext = { actor: systemActor('subscription-rollup'), requestId: ctx.requestId };
 
   const toEvent = (draft: EventDraft, actor: Actor, subscriptionId: string): SubscriptionEvent => {

@@ -42,6 +42,24 @@ const codeOf = (p: Promise<unknown>) =>
     (e: { code?: string }) => e.code,
   );
 
+describe('the instant of a change', () => {
+  it('starts the terms segment exactly when the subscription and its history say the change took effect', async () => {
+    // A clock that moves on at every read, as a real one does between the use case's read and the write.
+    let tick = Date.parse('2025-11-12T00:00:00.000Z');
+    const moving = buildDeps(loadConfig(), { now: () => new Date((tick += 7)) });
+    const org = await newOrg();
+    await createSubscription(moving, ctx, { orgId: org, planId: 'team', currency: 'USD' });
+    const { subscription, events } = await changeSubscription(moving, ctx, { orgId: org, planId: 'pro' });
+    const timeline = await moving.terms.timeline(org, new Date('2025-11-01T00:00:00.000Z'), new Date(tick));
+    expect(timeline.at(-1)).toMatchObject({ from: subscription.updatedAt, terms: { planId: 'pro' } });
+    expect(events[0]).toMatchObject({
+      type: 'upgraded',
+      at: subscription.updatedAt,
+      effectiveAt: subscription.updatedAt,
+    });
+  });
+});
+
 describe('creating a subscription', () => {
   it('subscribes to the free plan without a payment method and charges nothing', async () => {
     const org = await newOrg('EUR', { card: false });
