@@ -46,7 +46,12 @@ describe('the instant of a change', () => {
   it('starts the terms segment exactly when the subscription and its history say the change took effect', async () => {
     // A clock that moves on at every read, as a real one does between the use case's read and the write.
     let tick = Date.parse('2025-11-12T00:00:00.000Z');
-    const moving = buildDeps(loadConfig(), { now: () => new Date((tick += 7)) });
+    const moving = buildDeps(loadConfig(), {
+      now: () => {
+        tick += 7;
+        return new Date(tick);
+      },
+    });
     const org = await newOrg();
     await createSubscription(moving, ctx, { orgId: org, planId: 'team', currency: 'USD' });
     const { subscription, events } = await changeSubscription(moving, ctx, { orgId: org, planId: 'pro' });
