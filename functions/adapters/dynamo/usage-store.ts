@@ -310,21 +310,22 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
   async totalItems(orgId: string, periodKey: string): Promise<Record<string, unknown>[]> {
     const perShard = await Promise.all(
       Array.from({ length: this.shards }, (_, shard) =>
-        this.queryShard(keys.usageShard(orgId, periodKey, shard), keys.usageTotalsPrefix),
+        this.queryAll(keys.usageShard(orgId, periodKey, shard), keys.usageTotalsPrefix),
       ),
     );
     return perShard.flat();
   }
 
-  private async queryShard(pk: string, skPrefix: string): Promise<Record<string, unknown>[]> {
+  /** Every item of a partition (whose SK starts with `skPrefix`), all pages. */
+  private async queryAll(pk: string, skPrefix = ''): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          KeyConditionExpression: skPrefix ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':prefix': skPrefix } : {}) },
           ExclusiveStartKey: start,
         }),
       );
@@ -357,7 +358,7 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
   async dailyCells(orgId: string, periodKey: string): Promise<Map<string, UsageCell[]>> {
     const perShard = await Promise.all(
       Array.from({ length: this.shards }, (_, shard) =>
-        this.queryShard(keys.usageShard(orgId, periodKey, shard), keys.usageDayPrefix),
+        this.queryAll(keys.usageShard(orgId, periodKey, shard), keys.usageDayPrefix),
       ),
     );
     const perDay = new Map<string, CellSums>();
@@ -380,24 +381,12 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
   /** Late usage per period (for the invoicing capability): cells summed over shards, per stretch. */
   async adjustments(orgId: string): Promise<Map<string, UsageCell[]>> {
     const perPeriod = new Map<string, CellSums>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': keys.usageAdjustmentPartition(orgId) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) {
-        const period = String(item.SK).split('#')[1]!;
-        const sums = perPeriod.get(period) ?? new CellSums();
-        perPeriod.set(period, sums);
-        sums.add(item);
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
+    for (const item of await this.queryAll(keys.usageAdjustmentPartition(orgId))) {
+      const period = String(item.SK).split('#')[1]!;
+      const sums = perPeriod.get(period) ?? new CellSums();
+      perPeriod.set(period, sums);
+      sums.add(item);
+    }
     return new Map([...perPeriod.entries()].map(([p, sums]) => [p, sums.cells()]));
   }
 }
