@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Page } from '../../app/ports';
 import { validation } from '../../domain/errors';
 
@@ -34,6 +39,15 @@ export function decodeCursor(
   return parsed as Record<string, unknown>;
 }
 
+/** The Query input for a partition's items, optionally those whose SK begins with `skPrefix`. */
+export function partitionQuery(tableName: string, partition: string, skPrefix?: string): QueryCommandInput {
+  return {
+    TableName: tableName,
+    KeyConditionExpression: skPrefix ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': partition, ...(skPrefix ? { ':prefix': skPrefix } : {}) },
+  };
+}
+
 /** One page of a partition, in sort-key order (or reversed), with a tenant-checked cursor. */
 export async function queryPartitionPage<T>(
   db: DynamoDBDocumentClient,
@@ -43,9 +57,7 @@ export async function queryPartitionPage<T>(
 ): Promise<Page<T>> {
   const out = await db.send(
     new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: options.skPrefix ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk',
-      ExpressionAttributeValues: { ':pk': partition, ...(options.skPrefix ? { ':prefix': options.skPrefix } : {}) },
+      ...partitionQuery(tableName, partition, options.skPrefix),
       ScanIndexForward: !options.newestFirst,
       Limit: options.limit,
       ExclusiveStartKey: decodeCursor(options.cursor, partition),
@@ -55,4 +67,27 @@ export async function queryPartitionPage<T>(
     data: (out.Items ?? []).map((i) => (i as { data: T }).data),
     nextCursor: encodeCursor(out.LastEvaluatedKey),
   };
+}
+
+/** An item as the document client returns it (values unmarshalled). */
+export type QueriedItem = NonNullable<QueryCommandOutput['Items']>[number];
+
+/**
+ * Every item a Query matches, reading page after page (DynamoDB stops a page at 1 MB or `Limit`). A
+ * generator, so a caller that has what it needs stops early and no further page is read.
+ */
+export async function* queryItems(db: DynamoDBDocumentClient, input: QueryCommandInput): AsyncGenerator<QueriedItem> {
+  let start = input.ExclusiveStartKey;
+  do {
+    const out = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    for (const item of out.Items ?? []) yield item;
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
+/** Every item a Query matches, all pages, in one array. */
+export async function queryAllItems(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<QueriedItem[]> {
+  const items: QueriedItem[] = [];
+  for await (const item of queryItems(db, input)) items.push(item);
+  return items;
 }

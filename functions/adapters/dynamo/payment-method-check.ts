@@ -1,6 +1,7 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PaymentMethodCheck } from '../../app/ports';
 import { keys } from './keys';
+import { partitionQuery, queryItems } from './pagination';
 
 /**
  * Reads the payment-method mirror (written by the payments reconciler) for a default method. A strongly
@@ -13,22 +14,15 @@ export class DynamoPaymentMethodCheck implements PaymentMethodCheck {
   ) {}
 
   async hasDefaultPaymentMethod(orgId: string): Promise<boolean> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          FilterExpression: '#data.isDefault = :yes',
-          ExpressionAttributeNames: { '#data': 'data' },
-          ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':prefix': keys.paymentMethodPrefix, ':yes': true },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      if ((out.Items ?? []).length > 0) return true;
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const query = partitionQuery(this.tableName, keys.org(orgId).PK, keys.paymentMethodPrefix);
+    const defaults = queryItems(this.db, {
+      ...query,
+      FilterExpression: '#data.isDefault = :yes',
+      ExpressionAttributeNames: { '#data': 'data' },
+      ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ':yes': true },
+      ConsistentRead: true,
+    });
+    for await (const _found of defaults) return true;
     return false;
   }
 }

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PaymentMethodReader } from '../../app/ports';
 import type { InboxOutcome } from '../../app/stripe-events';
 import type { AuditEntry } from '../../domain/audit';
@@ -7,6 +7,7 @@ import type { MirrorPlan } from '../../domain/payments';
 import { cancellationReasons } from './client';
 import { auditPut, item, type StoredItem } from './items';
 import { keys } from './keys';
+import { partitionQuery, queryAllItems } from './pagination';
 import { finishUpdate } from './stripe-event-inbox';
 
 export type MirrorWriteResult = 'applied' | 'conflict' | 'already_handled';
@@ -23,21 +24,11 @@ export class DynamoPaymentMethodStore implements PaymentMethodReader {
   ) {}
 
   async list(orgId: string): Promise<PaymentMethodMirror[]> {
-    const methods: PaymentMethodMirror[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.org(orgId).PK, ':prefix': keys.paymentMethodPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const i of out.Items ?? []) methods.push((i as StoredItem<PaymentMethodMirror>).data);
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAllItems(this.db, {
+      ...partitionQuery(this.tableName, keys.org(orgId).PK, keys.paymentMethodPrefix),
+      ConsistentRead: true,
+    });
+    const methods = items.map((i) => (i as StoredItem<PaymentMethodMirror>).data);
     return methods.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   }
 

@@ -7,6 +7,7 @@ import { cancellationReasons, conditionFailureItem } from './client';
 import { freezeGateCheck, frozenError } from './freeze-gate-store';
 import { auditPut, item, type StoredItem } from './items';
 import { keys } from './keys';
+import { queryItems } from './pagination';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -143,32 +144,25 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   async segmentsBetween(orgId: string, from: Date, to: Date): Promise<(Terms & { from: string })[]> {
     const fromIso = from.toISOString();
     const found: (Terms & { from: string })[] = [];
-    let start: Record<string, unknown> | undefined;
     // Newest first from `to` back to the first segment at or before `from`: usually one or two items.
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lowest AND :upTo',
-          ExpressionAttributeValues: {
-            ':pk': keys.termsPartition(orgId),
-            ':lowest': keys.termsFromPrefix,
-            ':upTo': keys.termsSegment(orgId, to.toISOString()).SK,
-          },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          // A period rarely has more than a few segments; more pages are read when it does.
-          Limit: 4,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const stored of out.Items ?? []) {
-        const segment = (stored as StoredItem<Terms & { from: string }>).data;
-        found.push(segment);
-        if (segment.from <= fromIso) return found.reverse();
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const newestFirst = queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lowest AND :upTo',
+      ExpressionAttributeValues: {
+        ':pk': keys.termsPartition(orgId),
+        ':lowest': keys.termsFromPrefix,
+        ':upTo': keys.termsSegment(orgId, to.toISOString()).SK,
+      },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      // A period rarely has more than a few segments; more pages are read when it does.
+      Limit: 4,
+    });
+    for await (const stored of newestFirst) {
+      const segment = (stored as StoredItem<Terms & { from: string }>).data;
+      found.push(segment);
+      if (segment.from <= fromIso) break;
+    }
     return found.reverse();
   }
 

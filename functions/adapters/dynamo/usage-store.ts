@@ -2,7 +2,6 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
-  QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -21,7 +20,7 @@ import { dayKey, periodOf } from '../../domain/period';
 import { cellIncrements, DEDUP_MARKER_DAYS, parseCellKey, type UsageCell } from '../../domain/usage';
 import { cancellationReasons } from './client';
 import { ITEM_SCHEMA_VERSION, keys, type TableKey } from './keys';
-import { queryPartitionPage } from './pagination';
+import { partitionQuery, queryAllItems, queryPartitionPage } from './pagination';
 
 /**
  * The hot path's storage. Per chunk of events, ONE TransactWriteItems holds:
@@ -317,22 +316,8 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
   }
 
   /** Every item of a partition (whose SK starts with `skPrefix`), all pages. */
-  private async queryAll(pk: string, skPrefix = ''): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: skPrefix ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':prefix': skPrefix } : {}) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((res.Items ?? []) as Record<string, unknown>[]));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private queryAll(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
+    return queryAllItems(this.db, partitionQuery(this.tableName, pk, skPrefix));
   }
 
   snapshot(orgId: string, periodKey: string): Promise<UsageSnapshot> {
