@@ -49,7 +49,11 @@ export const keys = {
    */
   stripeEvent: (eventId: string): TableKey => ({ PK: `STRIPE_EVENT#${eventId}`, SK: 'INBOX' }),
 
+  /** The health check's point read: a key that never exists (0.5 RCU, proves the table answers). */
+  health: { PK: 'HEALTH', SK: 'HEALTH' } as TableKey,
+
   /** The org's billing contacts: Query PK with begins_with(SK, 'CONTACT#'); get/delete one by id. */
+  contactPartition: (orgId: string): string => `ORG#${orgId}`,
   contactPrefix: 'CONTACT#',
   contact: (orgId: string, contactId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `CONTACT#${contactId}` }),
 
@@ -59,11 +63,13 @@ export const keys = {
    * Undelivered notices are also on GSI2 (`noticesPending`), oldest first, for the delivery schedule.
    */
   noticePartition: (orgId: string): string => `NOTICES#${orgId}`,
+  noticePrefix: 'NOTICE#',
   notice: (orgId: string, noticeId: string): TableKey => ({ PK: `NOTICES#${orgId}`, SK: `NOTICE#${noticeId}` }),
   delivery: (orgId: string, noticeId: string, contactId: string): TableKey => ({
     PK: `NOTICES#${orgId}`,
     SK: `DELIVERY#${noticeId}#${contactId}`,
   }),
+  deliveryPrefix: (noticeId: string): string => `DELIVERY#${noticeId}#`,
   /** Dedup of notices by cause: one marker per (org, cause), put in the notice's transaction. */
   noticeCause: (orgId: string, cause: string): TableKey => ({
     PK: `NOTICE_CAUSE#${orgId}#${cause}`,

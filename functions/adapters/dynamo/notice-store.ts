@@ -23,7 +23,7 @@ import type { Contact, Delivery, Notice } from '../../domain/notices';
 import { conditionFailedInTransaction, conditionFailureItem, isConditionalCheckFailed } from './client';
 import { auditPut, item, type StoredItem } from './items';
 import { keys } from './keys';
-import { decodeCursor, encodeCursor, queryPartitionPage } from './pagination';
+import { decodeCursor, encodeCursor, partitionQuery, queryAllItems, queryPartitionPage } from './pagination';
 
 /** Notice causes and their markers outlive every retry window (Stripe: 3 days, SQS: 14). */
 const CAUSE_TTL_SECONDS = 400 * 86_400;
@@ -97,14 +97,11 @@ export class DynamoNoticeStore implements NoticeOutbox, NoticeDeliveryStore, Con
   }
 
   async deliveries(orgId: string, noticeId: string): Promise<Delivery[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.noticePartition(orgId), ':prefix': `DELIVERY#${noticeId}#` },
-      }),
+    const items = await queryAllItems(
+      this.db,
+      partitionQuery(this.tableName, keys.noticePartition(orgId), keys.deliveryPrefix(noticeId)),
     );
-    return (out.Items ?? []).map((i) => (i as StoredItem<Delivery>).data);
+    return items.map((i) => (i as StoredItem<Delivery>).data);
   }
 
   /**
@@ -180,9 +177,7 @@ export class DynamoNoticeStore implements NoticeOutbox, NoticeDeliveryStore, Con
     const partition = keys.noticePartition(orgId);
     const out = await this.db.send(
       new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': partition, ':prefix': 'NOTICE#' },
+        ...partitionQuery(this.tableName, partition, keys.noticePrefix),
         ScanIndexForward: false,
         Limit: options.limit,
         ExclusiveStartKey: decodeCursor(options.cursor, partition),
@@ -215,7 +210,10 @@ export class DynamoNoticeStore implements NoticeOutbox, NoticeDeliveryStore, Con
   }
 
   async listContacts(orgId: string, options: ListOptions = { limit: 100 }): Promise<Page<Contact>> {
-    return queryPartitionPage(this.db, this.tableName, `ORG#${orgId}`, { ...options, skPrefix: keys.contactPrefix });
+    return queryPartitionPage(this.db, this.tableName, keys.contactPartition(orgId), {
+      ...options,
+      skPrefix: keys.contactPrefix,
+    });
   }
 
   async removeContact(orgId: string, contactId: string, audit: (removed: Contact) => AuditEntry): Promise<void> {

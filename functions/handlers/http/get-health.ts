@@ -1,4 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../adapters/dynamo/keys';
 import { deps } from '../../composition';
 import { dependencyUnavailable } from '../../domain/errors';
 import { httpHandler, ok } from './http-handler';
@@ -7,7 +8,7 @@ import { httpHandler, ok } from './http-handler';
 export const handler = httpHandler('getHealth', async () => {
   const { db, config, clock } = deps();
   try {
-    await db.send(new GetCommand({ TableName: config.tableName, Key: { PK: 'HEALTH', SK: 'HEALTH' } }));
+    await db.send(new GetCommand({ TableName: config.tableName, Key: keys.health }));
   } catch (error) {
     throw dependencyUnavailable('table_unavailable', 'the billing store is not reachable', error);
   }
