@@ -1,7 +1,7 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BillingStatusReader } from '../../app/ports';
 import type { BillingStatus } from '../../domain/billing-status';
-import type { StoredItem } from './items';
+import { getData } from './items';
 import { keys } from './keys';
 
 export class DynamoBillingStatusStore implements BillingStatusReader {
@@ -11,8 +11,7 @@ export class DynamoBillingStatusStore implements BillingStatusReader {
   ) {}
 
   async get(orgId: string): Promise<BillingStatus | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.billingStatus(orgId) }));
-    return (out.Item as StoredItem<BillingStatus> | undefined)?.data;
+    return getData<BillingStatus>(this.db, this.tableName, keys.billingStatus(orgId));
   }
 }
 

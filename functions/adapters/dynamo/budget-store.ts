@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BudgetStore } from '../../app/usage-ports';
 import type { AuditEntry } from '../../domain/audit';
 import type { BudgetSet } from '../../domain/budgets';
@@ -6,7 +6,7 @@ import { addDays, epochSeconds } from '../../domain/clock';
 import { conflict } from '../../domain/errors';
 import { periodByKey } from '../../domain/period';
 import { conditionFailedInTransaction } from './client';
-import { auditPut, item, type StoredItem } from './items';
+import { auditPut, getData, item } from './items';
 import { keys } from './keys';
 
 /** The org's budget list (one versioned item) and the per-period record of thresholds already notified. */
@@ -17,8 +17,7 @@ export class DynamoBudgetStore implements BudgetStore {
   ) {}
 
   async get(orgId: string): Promise<BudgetSet | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.budgets(orgId) }));
-    return (out.Item as StoredItem<BudgetSet> | undefined)?.data;
+    return getData<BudgetSet>(this.db, this.tableName, keys.budgets(orgId));
   }
 
   /** Replaces the list if it is still at `expectedVersion` (0 = none yet), with its audit entry. */

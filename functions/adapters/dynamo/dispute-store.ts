@@ -1,11 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { InboxOutcome } from '../../app/stripe-events';
 import type { AuditEntry } from '../../domain/audit';
 import type { BillingStatus } from '../../domain/billing-status';
 import type { DisputeRecord } from '../../domain/payments';
 import { billingStatusReplace } from './billing-status-store';
 import { cancellationReasons } from './client';
-import { auditPut, item, type StoredItem } from './items';
+import { auditPut, getData, item } from './items';
 import { keys } from './keys';
 import { finishUpdate } from './stripe-event-inbox';
 
@@ -34,10 +34,7 @@ export class DynamoDisputeStore {
   ) {}
 
   async get(orgId: string, disputeId: string): Promise<DisputeRecord | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.dispute(orgId, disputeId), ConsistentRead: true }),
-    );
-    return (out.Item as StoredItem<DisputeRecord> | undefined)?.data;
+    return getData<DisputeRecord>(this.db, this.tableName, keys.dispute(orgId, disputeId), { consistent: true });
   }
 
   async apply(write: DisputeWrite): Promise<DisputeWriteResult> {

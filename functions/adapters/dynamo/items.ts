@@ -1,3 +1,4 @@
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../domain/audit';
 import { ITEM_SCHEMA_VERSION, keys, type TableKey } from './keys';
 
@@ -31,4 +32,17 @@ export function auditPut(tableName: string, entry: AuditEntry) {
       ConditionExpression: 'attribute_not_exists(PK)',
     },
   };
+}
+
+/** The domain object stored under `key` (its `data`), or undefined. `consistent` for read-before-write. */
+export async function getData<T>(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  key: TableKey,
+  options: { consistent?: boolean } = {},
+): Promise<T | undefined> {
+  const out = await db.send(
+    new GetCommand({ TableName: tableName, Key: key, ...(options.consistent ? { ConsistentRead: true } : {}) }),
+  );
+  return (out.Item as StoredItem<T> | undefined)?.data;
 }

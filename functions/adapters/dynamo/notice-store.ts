@@ -1,7 +1,6 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -21,7 +20,7 @@ import type { Clock } from '../../domain/clock';
 import { notFound } from '../../domain/errors';
 import type { Contact, Delivery, Notice } from '../../domain/notices';
 import { conditionFailedInTransaction, conditionFailureItem, isConditionalCheckFailed } from './client';
-import { auditPut, item, type StoredItem } from './items';
+import { auditPut, getData, item, type StoredItem } from './items';
 import { keys } from './keys';
 import { decodeCursor, encodeCursor, partitionQuery, queryAllItems, queryPartitionPage } from './pagination';
 
@@ -217,8 +216,7 @@ export class DynamoNoticeStore implements NoticeOutbox, NoticeDeliveryStore, Con
   }
 
   async removeContact(orgId: string, contactId: string, audit: (removed: Contact) => AuditEntry): Promise<void> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.contact(orgId, contactId) }));
-    const existing = (out.Item as StoredItem<Contact> | undefined)?.data;
+    const existing = await getData<Contact>(this.db, this.tableName, keys.contact(orgId, contactId));
     if (!existing) throw notFound('contact_not_found', `contact ${contactId} does not exist`);
     try {
       await this.db.send(

@@ -1,11 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrgStore } from '../../app/ports';
 import type { AuditEntry } from '../../domain/audit';
 import type { BillingStatus } from '../../domain/billing-status';
 import { conflict } from '../../domain/errors';
 import type { Org } from '../../domain/org';
 import { conditionFailedInTransaction } from './client';
-import { auditPut, item, type StoredItem } from './items';
+import { auditPut, getData, item } from './items';
 import { keys } from './keys';
 
 export class DynamoOrgStore implements OrgStore {
@@ -15,8 +15,7 @@ export class DynamoOrgStore implements OrgStore {
   ) {}
 
   async get(orgId: string): Promise<Org | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.org(orgId) }));
-    return (out.Item as StoredItem<Org> | undefined)?.data;
+    return getData<Org>(this.db, this.tableName, keys.org(orgId));
   }
 
   async create(org: Org, status: BillingStatus, audit: AuditEntry): Promise<void> {

@@ -1,11 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PendingAdjustment, SubscriptionStore, SubscriptionWrite } from '../../app/subscription-ports';
 import type { BillingStatus } from '../../domain/billing-status';
 import { conflict } from '../../domain/errors';
 import type { Subscription, SubscriptionEvent, Terms } from '../../domain/subscription';
 import { cancellationReasons, conditionFailureItem } from './client';
 import { freezeGateCheck, frozenError } from './freeze-gate-store';
-import { auditPut, item, type StoredItem } from './items';
+import { auditPut, getData, item, type StoredItem } from './items';
 import { keys } from './keys';
 import { queryItems } from './pagination';
 
@@ -24,10 +24,7 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   ) {}
 
   async get(orgId: string): Promise<Subscription | undefined> {
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.subscription(orgId), ConsistentRead: true }),
-    );
-    return (out.Item as StoredItem<Subscription> | undefined)?.data;
+    return getData<Subscription>(this.db, this.tableName, keys.subscription(orgId), { consistent: true });
   }
 
   async commit(write: SubscriptionWrite): Promise<void> {
@@ -103,10 +100,10 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
   private async freezeReasonsAfterFailure(orgId: string, raw: Record<string, unknown> | undefined) {
     const returned = raw ? conditionFailureItem<StoredItem<BillingStatus>>({ Item: raw })?.data : undefined;
     if (returned) return returned.freezeReasons;
-    const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.billingStatus(orgId), ConsistentRead: true }),
-    );
-    return (out.Item as StoredItem<BillingStatus> | undefined)?.data.freezeReasons ?? [];
+    const status = await getData<BillingStatus>(this.db, this.tableName, keys.billingStatus(orgId), {
+      consistent: true,
+    });
+    return status?.freezeReasons ?? [];
   }
 
   async history(orgId: string, limit = 100): Promise<SubscriptionEvent[]> {
