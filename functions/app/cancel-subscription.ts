@@ -1,12 +1,13 @@
-import { boundaryAfter, type EventDraft, proratedLine, type Subscription, termsOf } from '../domain/subscription';
+import { boundaryAfter, type EventDraft, proratedLine, termsOf } from '../domain/subscription';
 import type { CallContext } from './ports';
 import {
   bump,
   fallbackTerms,
-  loadSettled,
+  loadActive,
   persist,
   type SubscriptionChange,
   type SubscriptionDeps,
+  unchanged,
 } from './subscription-common';
 
 export interface CancelSubscriptionInput {
@@ -25,14 +26,12 @@ export async function cancelSubscription(
   ctx: CallContext,
   input: CancelSubscriptionInput,
 ): Promise<SubscriptionChange> {
-  const loaded = await loadSettled(deps, input.orgId, { requireActive: true, expectedVersion: input.expectedVersion });
-  const { stored, due, now } = loaded;
-  const current = loaded.settled as Subscription;
+  const { stored, current, due, now } = await loadActive(deps, input.orgId, input.expectedVersion);
   const at = now.toISOString();
   const from = termsOf(current);
 
   if (input.atPeriodEnd) {
-    if (current.cancelAtPeriodEnd && due.length === 0) return { subscription: current, adjustments: [], events: [] };
+    if (current.cancelAtPeriodEnd && due.length === 0) return unchanged(current);
     const cancelAt = boundaryAfter(now);
     const events: EventDraft[] = current.cancelAtPeriodEnd
       ? []

@@ -10,12 +10,18 @@ import {
   isPaid,
   planVersionOf,
   proratedLine,
-  type Subscription,
   type Terms,
   termsOf,
 } from '../domain/subscription';
 import type { CallContext } from './ports';
-import { bump, loadSettled, persist, type SubscriptionChange, type SubscriptionDeps } from './subscription-common';
+import {
+  bump,
+  loadActive,
+  persist,
+  type SubscriptionChange,
+  type SubscriptionDeps,
+  unchanged,
+} from './subscription-common';
 
 export interface ChangeSubscriptionInput {
   readonly orgId: string;
@@ -41,9 +47,7 @@ export async function changeSubscription(
   ctx: CallContext,
   input: ChangeSubscriptionInput,
 ): Promise<SubscriptionChange> {
-  const loaded = await loadSettled(deps, input.orgId, { requireActive: true, expectedVersion: input.expectedVersion });
-  const { stored, due, now } = loaded;
-  const current = loaded.settled as Subscription;
+  const { stored, current, due, now } = await loadActive(deps, input.orgId, input.expectedVersion);
   const at = now.toISOString();
   let next = current;
   const events: EventDraft[] = [];
@@ -129,7 +133,7 @@ export async function changeSubscription(
     }
   }
 
-  if (events.length === 0 && due.length === 0) return { subscription: current, adjustments: [], events: [] };
+  if (events.length === 0 && due.length === 0) return unchanged(current);
   return persist(deps, ctx, {
     stored,
     next: bump(next, now, {}),

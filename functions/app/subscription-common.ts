@@ -70,6 +70,23 @@ export async function loadSettled(
   return { stored, settled, due, now };
 }
 
+/** `loadSettled` for a change to the active subscription (404 `subscription_not_found` without one). */
+export async function loadActive(
+  deps: SubscriptionDeps,
+  orgId: string,
+  expectedVersion: number | undefined,
+): Promise<{ stored: Subscription | undefined; current: Subscription; due: EventDraft[]; now: Date }> {
+  const loaded = await loadSettled(deps, orgId, { requireActive: true, expectedVersion });
+  return { stored: loaded.stored, current: loaded.settled as Subscription, due: loaded.due, now: loaded.now };
+}
+
+/** The answer to a request that changes nothing (nothing to write, nothing due to record). */
+export const unchanged = (subscription: Subscription): SubscriptionChange => ({
+  subscription,
+  adjustments: [],
+  events: [],
+});
+
 export interface PersistInput {
   readonly stored: Subscription | undefined;
   readonly next: Subscription;

@@ -1,7 +1,14 @@
 import type { Currency } from '../domain/money';
-import { assertSellable, boundaryAfter, type Subscription, type Terms, termsOf } from '../domain/subscription';
+import { assertSellable, boundaryAfter, type Terms, termsOf } from '../domain/subscription';
 import type { CallContext } from './ports';
-import { bump, loadSettled, persist, type SubscriptionChange, type SubscriptionDeps } from './subscription-common';
+import {
+  bump,
+  loadActive,
+  persist,
+  type SubscriptionChange,
+  type SubscriptionDeps,
+  unchanged,
+} from './subscription-common';
 
 export interface SwitchCurrencyInput {
   readonly orgId: string;
@@ -20,15 +27,13 @@ export async function switchCurrency(
   ctx: CallContext,
   input: SwitchCurrencyInput,
 ): Promise<SubscriptionChange> {
-  const loaded = await loadSettled(deps, input.orgId, { requireActive: true, expectedVersion: input.expectedVersion });
-  const { stored, due, now } = loaded;
-  const current = loaded.settled as Subscription;
+  const { stored, current, due, now } = await loadActive(deps, input.orgId, input.expectedVersion);
   const at = now.toISOString();
   const from = termsOf(current);
 
   if (input.currency === current.currency) {
     if (!current.pendingCurrency) {
-      if (due.length === 0) return { subscription: current, adjustments: [], events: [] };
+      if (due.length === 0) return unchanged(current);
       return persist(deps, ctx, { stored, next: bump(current, now, {}), due, events: [] });
     }
     return persist(deps, ctx, {
@@ -50,7 +55,7 @@ export async function switchCurrency(
   });
   const effectiveAt = boundaryAfter(now);
   if (current.pendingCurrency?.currency === input.currency && due.length === 0) {
-    return { subscription: current, adjustments: [], events: [] };
+    return unchanged(current);
   }
   return persist(deps, ctx, {
     stored,
