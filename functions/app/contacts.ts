@@ -1,6 +1,6 @@
-import type { Contact } from '../domain/notices';
+import type { Contact, NoticeKind } from '../domain/notices';
 import { auditEntry } from './audit-entry';
-import type { CallContext, ContactStore, CoreDeps, ListOptions, NoticeKind } from './ports';
+import type { CallContext, ContactStore, CoreDeps, ListOptions } from './ports';
 
 type ContactDeps = Pick<CoreDeps, 'clock' | 'ids'> & { contacts: ContactStore };
 

@@ -89,23 +89,12 @@ export interface TermsReader {
   timeline(orgId: string, from: Date, to: Date): Promise<TermsSegment[]>;
 }
 
-/** Kinds of notice billing contacts can subscribe to. */
-export const NOTICE_KINDS = ['invoice', 'payment_failed', 'budget', 'dunning', 'dispute', 'contract'] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
-
 /**
  * The notice outbox: one record per notice, deduplicated by `cause` (e.g. `budget:<id>:<period>:80`),
  * so a retried job or redelivered batch never sends twice. Delivery to each contact subscribed to
  * `kind` happens from the outbox through a sender port (SES on AWS, files under .data/ locally).
  */
-export interface NoticeRequest {
-  readonly orgId: string;
-  readonly kind: NoticeKind;
-  readonly cause: string;
-  readonly subject: string;
-  readonly body: string;
-  readonly data?: Record<string, unknown>;
-}
+export type NoticeRequest = Pick<Notice, 'orgId' | 'kind' | 'cause' | 'subject' | 'body' | 'data'>;
 
 /** Billing contacts, stored per org; every change carries its audit entry. */
 export interface ContactStore {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NOTICE_KINDS } from '../app/ports';
+import { NOTICE_KINDS } from '../domain/notices';
 import { IsoTimestamp, ListQuery, listOf, OrgId, OrgPath } from './common';
 
 export const ContactRequest = z.strictObject({

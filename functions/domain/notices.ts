@@ -1,4 +1,6 @@
-import type { NoticeKind } from '../app/ports';
+/** Kinds of notice billing contacts can subscribe to. */
+export const NOTICE_KINDS = ['invoice', 'payment_failed', 'budget', 'dunning', 'dispute', 'contract'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /**
  * Billing contacts receive notices (invoices, payment failures, budgets, dunning, disputes,
