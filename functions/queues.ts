@@ -32,7 +32,7 @@ export const QUEUES: readonly QueueDefinition[] = [
     batchSize: 100,
     maxBatchingWindowSeconds: 1,
     dlqRetentionDays: 14,
-    consumerEntry: 'functions/handlers/queue/consume-usage.ts',
+    consumerEntry: 'functions/usage/queue/consume-usage.ts',
   },
   {
     id: 'stripeEvents',
@@ -42,7 +42,7 @@ export const QUEUES: readonly QueueDefinition[] = [
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     dlqRetentionDays: 14,
-    consumerEntry: 'functions/handlers/queue/reconcile-stripe-events.ts',
+    consumerEntry: 'functions/payments/queue/reconcile-stripe-events.ts',
   },
 ];
 

@@ -37,7 +37,10 @@ export interface RouteDefinition {
   readonly needs?: readonly ('usage_queue' | 'stripe_events_queue' | 'stripe_secret' | 'webhook_secret' | 'email')[];
 }
 
-const http = (file: string) => `functions/handlers/http/${file}.ts`;
+/** The capability folders that own routes (functions/<capability>/http/<file>.ts). */
+export type Capability = 'api' | 'orgs' | 'audit' | 'subscriptions' | 'usage' | 'payments' | 'notices';
+
+const http = (capability: Capability, file: string) => `functions/${capability}/http/${file}.ts`;
 
 export const ROUTES: readonly RouteDefinition[] = [
   {
@@ -46,7 +49,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/health',
     auth: 'none',
     roles: [],
-    entry: http('get-health'),
+    entry: http('api', 'get-health'),
     summary: 'Liveness and table reachability',
   },
   {
@@ -55,7 +58,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/openapi.json',
     auth: 'none',
     roles: [],
-    entry: http('get-openapi'),
+    entry: http('api', 'get-openapi'),
     summary: 'This OpenAPI document',
   },
   {
@@ -64,7 +67,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}',
     auth: 'jwt',
     roles: ['platform'],
-    entry: http('provision-org'),
+    entry: http('orgs', 'provision-org'),
     summary: 'Provision or update an organization (name, default currency)',
   },
   {
@@ -73,7 +76,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/plans',
     auth: 'jwt',
     roles: ANY_ROLE,
-    entry: http('list-plans'),
+    entry: http('subscriptions', 'list-plans'),
     summary: 'The plan catalog with prices per currency',
   },
   {
@@ -82,7 +85,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/billing-status',
     auth: 'jwt',
     roles: MEMBER_ROLES,
-    entry: http('get-billing-status'),
+    entry: http('orgs', 'get-billing-status'),
     summary: 'Dunning state, freeze reasons and disputes',
   },
   // Subscriptions: any member reads; owner and billing_admin change (create, plan, cancel, currency).
@@ -92,7 +95,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/subscription',
     auth: 'jwt',
     roles: MEMBER_ROLES,
-    entry: http('get-subscription'),
+    entry: http('subscriptions', 'get-subscription'),
     summary:
       'The subscription (plan, version, model, currency, period, pending changes) with the usage summary and history',
   },
@@ -102,7 +105,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/subscription',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('create-subscription'),
+    entry: http('subscriptions', 'create-subscription'),
     summary: 'Subscribe to a self-serve plan in a currency (paid plans need a default payment method)',
   },
   {
@@ -111,7 +114,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/subscription',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('change-subscription'),
+    entry: http('subscriptions', 'change-subscription'),
     summary: 'Change plan or billing model (upgrades now, prorated; downgrades at period end) or reactivate',
   },
   {
@@ -120,7 +123,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/subscription/cancel',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('cancel-subscription'),
+    entry: http('subscriptions', 'cancel-subscription'),
     summary: 'Cancel now (unused flat fee credited) or at the period end (undoable until then)',
   },
   {
@@ -129,7 +132,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/subscription/currency',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('switch-currency'),
+    entry: http('subscriptions', 'switch-currency'),
     summary: 'Switch the settlement currency from the next period boundary',
   },
   {
@@ -138,7 +141,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/audit',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('list-audit'),
+    entry: http('audit', 'list-audit'),
     summary: 'The audit trail of billing changes, newest first',
   },
   {
@@ -147,7 +150,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/payment-methods/setup-intents',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('create-setup-intent'),
+    entry: http('payments', 'create-setup-intent'),
     summary: 'A Stripe SetupIntent (off-session) whose client_secret the front end confirms with Stripe.js',
     needs: ['stripe_secret'],
   },
@@ -157,7 +160,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/payment-methods',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('list-payment-methods'),
+    entry: http('payments', 'list-payment-methods'),
     summary: "The org's payment methods (brand, last4, expiry, default)",
   },
   {
@@ -166,7 +169,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/payment-methods/{id}/default',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('set-default-payment-method'),
+    entry: http('payments', 'set-default-payment-method'),
     summary: 'Make a payment method the default for invoices',
     needs: ['stripe_secret'],
   },
@@ -176,7 +179,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/payment-methods/{id}',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('remove-payment-method'),
+    entry: http('payments', 'remove-payment-method'),
     summary: 'Detach a payment method (not the last one while a paid subscription is active)',
     needs: ['stripe_secret'],
   },
@@ -186,7 +189,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/webhooks/stripe',
     auth: 'stripe_signature',
     roles: [],
-    entry: http('receive-stripe-webhook'),
+    entry: http('payments', 'receive-stripe-webhook'),
     summary: 'Stripe webhook: signature verified on the raw body, recorded and queued',
     needs: ['stripe_events_queue', 'webhook_secret'],
   },
@@ -196,7 +199,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/usage/summary',
     auth: 'jwt',
     roles: MEMBER_ROLES,
-    entry: http('get-usage-summary'),
+    entry: http('usage', 'get-usage-summary'),
     summary: 'Current period so far: quantity and amount per meter and model, total, included usage left',
   },
   {
@@ -205,7 +208,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/usage/report',
     auth: 'jwt',
     roles: MEMBER_ROLES,
-    entry: http('get-usage-report'),
+    entry: http('usage', 'get-usage-report'),
     summary: 'Usage quantities over a range, grouped by meter, model, agent or connection, and day (JSON or CSV)',
   },
   {
@@ -214,7 +217,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/costs',
     auth: 'jwt',
     roles: MEMBER_ROLES,
-    entry: http('get-costs'),
+    entry: http('usage', 'get-costs'),
     summary: 'Cost analytics over a range with the same grouping, in money (JSON or CSV)',
   },
   {
@@ -223,7 +226,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/usage/forecast',
     auth: 'jwt',
     roles: MEMBER_ROLES,
-    entry: http('get-usage-forecast'),
+    entry: http('usage', 'get-usage-forecast'),
     summary: 'Projected period-end spend from the current burn rate, with a range, and budget exhaustion dates',
   },
   {
@@ -232,7 +235,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/usage/rejected',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('list-rejected-usage'),
+    entry: http('usage', 'list-rejected-usage'),
     summary: 'Quarantined usage events and why they were rejected, newest first',
   },
   {
@@ -241,7 +244,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/budgets',
     auth: 'jwt',
     roles: MEMBER_ROLES,
-    entry: http('get-budgets'),
+    entry: http('usage', 'get-budgets'),
     summary: 'Monthly budgets and plan limits with their current use',
   },
   {
@@ -250,7 +253,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/budgets',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('put-budgets'),
+    entry: http('usage', 'put-budgets'),
     summary: 'Replace the monthly budgets (org, agent, model or connection; thresholds; alert or block)',
   },
   {
@@ -259,7 +262,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/entitlement',
     auth: 'jwt',
     roles: [...MEMBER_ROLES, 'platform'],
-    entry: http('get-entitlement'),
+    entry: http('usage', 'get-entitlement'),
     summary: 'May usage by this agent / model proceed, and what remains (checked before a run)',
   },
   // Billing contacts: who receives notices (a contact need not be a user), and what was sent to them.
@@ -269,7 +272,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/contacts',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('list-contacts'),
+    entry: http('notices', 'list-contacts'),
     summary: 'List billing contacts and the notice kinds each receives',
   },
   {
@@ -278,7 +281,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/contacts',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('add-contact'),
+    entry: http('notices', 'add-contact'),
     summary: 'Add a billing contact',
   },
   {
@@ -287,7 +290,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/contacts/{id}',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('remove-contact'),
+    entry: http('notices', 'remove-contact'),
     summary: 'Remove a billing contact',
   },
   {
@@ -296,7 +299,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: '/v1/orgs/{org}/notifications',
     auth: 'jwt',
     roles: BILLING_ADMINS,
-    entry: http('list-notifications'),
+    entry: http('notices', 'list-notifications'),
     summary: 'Notices sent, to whom and why, newest first',
   },
 ];

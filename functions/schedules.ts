@@ -17,19 +17,19 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
   {
     id: 'advanceDunning',
     everyMinutes: 60,
-    entry: 'functions/handlers/schedule/advance-dunning.ts',
+    entry: 'functions/dunning/schedule/advance-dunning.ts',
     description: 'Moves orgs through past_due → grace → suspended → canceled when their deadlines pass',
   },
   {
     id: 'rollupPeriods',
     everyMinutes: 15,
-    entry: 'functions/handlers/schedule/rollup-periods.ts',
+    entry: 'functions/subscriptions/schedule/rollup-periods.ts',
     description: 'Closes billing periods that have ended and applies changes scheduled for the boundary',
   },
   {
     id: 'deliverNotices',
     everyMinutes: 1,
-    entry: 'functions/handlers/schedule/deliver-notices.ts',
+    entry: 'functions/notices/schedule/deliver-notices.ts',
     description: 'Sends pending notices from the outbox to the billing contacts subscribed to them',
     needs: ['email'],
   },

@@ -4,8 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
-import { publishUsage } from '../functions/client/usage-publisher';
-import type { UsageEventWire } from '../functions/contract/usage-event';
+import { publishUsage } from '../functions/usage/client/usage-publisher';
+import type { UsageEventWire } from '../functions/usage/event-contract';
 import { type DevKeys, loadOrCreateDevKeys, mintToken } from './local/dev-auth';
 import { localSqsClient } from './local/sqs';
 

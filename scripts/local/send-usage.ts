@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ulid } from 'ulid';
-import { publishUsage } from '../../functions/client/usage-publisher';
-import type { UsageEventWire } from '../../functions/contract/usage-event';
+import { publishUsage } from '../../functions/usage/client/usage-publisher';
+import type { UsageEventWire } from '../../functions/usage/event-contract';
 import { localSqsClient } from './sqs';
 
 /**

@@ -1,10 +1,10 @@
-import type { ReconcileDeps } from '../../functions/app/reconcile-stripe-event';
-import type { InboxOutcome, InboxRecord, StripeEventInbox } from '../../functions/app/stripe-events';
-import type { AuditEntry } from '../../functions/domain/audit';
-import type { BillingStatus } from '../../functions/domain/billing-status';
-import { initialBillingStatus } from '../../functions/domain/billing-status';
-import type { PaymentMethodMirror } from '../../functions/domain/payment-method';
-import type { DisputeRecord } from '../../functions/domain/payments';
+import type { AuditEntry } from '../../functions/kernel/audit';
+import type { BillingStatus } from '../../functions/kernel/billing-status';
+import { initialBillingStatus } from '../../functions/kernel/billing-status';
+import type { ReconcileDeps } from '../../functions/payments/app/reconcile-stripe-event';
+import type { InboxOutcome, InboxRecord, StripeEventInbox } from '../../functions/payments/app/stripe-events';
+import type { PaymentMethodMirror } from '../../functions/payments/domain/payment-method';
+import type { DisputeRecord } from '../../functions/payments/domain/payments';
 
 const TERMINAL = new Set(['handled', 'awaiting_handler', 'ignored', 'failed', 'superseded']);
 

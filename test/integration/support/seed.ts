@@ -1,8 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { item } from '../../../functions/adapters/dynamo/items';
-import { keys } from '../../../functions/adapters/dynamo/keys';
-import { buildDeps, type Deps } from '../../../functions/composition';
-import type { PaymentMethodMirror } from '../../../functions/domain/payment-method';
+import { buildDeps, type Deps } from '../../../functions/kernel/compose';
+import { item } from '../../../functions/kernel/dynamo/items';
+import { keys } from '../../../functions/kernel/dynamo/keys';
+import type { PaymentMethodMirror } from '../../../functions/payments/domain/payment-method';
 
 let shared: Deps | undefined;
 

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
-import { stripeOptions } from '../../../functions/adapters/stripe/client';
-import { StripePaymentGateway } from '../../../functions/adapters/stripe/stripe-gateway';
-import { verifyStripeWebhook } from '../../../functions/adapters/stripe/webhook-verifier';
+import { stripeOptions } from '../../../functions/kernel/stripe/client';
+import { StripePaymentGateway } from '../../../functions/payments/adapters/stripe-gateway';
+import { verifyStripeWebhook } from '../../../functions/payments/adapters/webhook-verifier';
 import { API_KEY, startWorld, stopWorld, WEBHOOK_SECRET, type World } from './harness';
 
 /** The product's own adapter and webhook verifier, pointed at the sandbox exactly as `npm start` does. */

@@ -1,0 +1,16 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { deps } from '../../kernel/compose';
+import { keys } from '../../kernel/dynamo/keys';
+import { dependencyUnavailable } from '../../kernel/errors';
+import { httpHandler, ok } from '../../kernel/http/http-handler';
+
+/** Healthy means the table answers: a point read of a key that never exists costs 0.5 RCU. */
+export const handler = httpHandler('getHealth', async () => {
+  const { db, config, clock } = deps();
+  try {
+    await db.send(new GetCommand({ TableName: config.tableName, Key: keys.health }));
+  } catch (error) {
+    throw dependencyUnavailable('table_unavailable', 'the billing store is not reachable', error);
+  }
+  return ok({ status: 'ok', time: clock.now().toISOString() });
+});

@@ -1,0 +1,10 @@
+import { httpHandler, ok } from '../../kernel/http/http-handler';
+import { buildOpenApiDocument } from '../openapi';
+
+let document: Record<string, unknown> | undefined;
+
+/** Built once per cold start: the document only changes with a deployment. */
+export const handler = httpHandler('getOpenApi', async () => {
+  document ??= buildOpenApiDocument();
+  return ok(document, { 'cache-control': 'public, max-age=300' });
+});

@@ -1,4 +1,0 @@
-import type { CoreDeps, ListOptions } from './ports';
-
-export const listAudit = (deps: Pick<CoreDeps, 'audit'>, orgId: string, options: ListOptions) =>
-  deps.audit.list(orgId, options);

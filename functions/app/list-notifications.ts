@@ -1,7 +1,0 @@
-import type { ListOptions, NoticeDeliveryStore } from './ports';
-
-export const listNotifications = (
-  deps: { notices: Pick<NoticeDeliveryStore, 'listNotices'> },
-  orgId: string,
-  options: ListOptions,
-) => deps.notices.listNotices(orgId, options);

@@ -1,0 +1,58 @@
+import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry } from '../../kernel/audit';
+import type { BillingStatus } from '../../kernel/billing-status';
+import { billingStatusReplace } from '../../kernel/dynamo/billing-status-store';
+import { conditionFailedInTransaction } from '../../kernel/dynamo/client';
+import { auditPut } from '../../kernel/dynamo/items';
+import { keys } from '../../kernel/dynamo/keys';
+import { conflict } from '../../kernel/errors';
+import type { DunningStore } from '../../kernel/ports';
+
+/**
+ * Dunning transitions on the billing-status item: a conditional write on the version read, with the
+ * audit entry in the same transaction. While a state has a deadline the item sits on GSI2 under
+ * `DUNNING_DUE` sorted by that deadline, so the schedule reads only the orgs whose time has come.
+ */
+export class DynamoDunningStore implements DunningStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async dueOrgs(nowIso: string, limit: number): Promise<string[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :now',
+        ExpressionAttributeValues: { ':pk': keys.dunningDueIndex.GSI2PK, ':now': `${nowIso}#~` },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => (i as { data: BillingStatus }).data.orgId);
+  }
+
+  async apply(next: BillingStatus, expectedVersion: number, deadline: string | null, audit: AuditEntry): Promise<void> {
+    const due = deadline
+      ? {
+          set: 'GSI2PK = :duePk, GSI2SK = :dueSk',
+          values: { ':duePk': keys.dunningDueIndex.GSI2PK, ':dueSk': `${deadline}#${next.orgId}` },
+        }
+      : { remove: 'GSI2PK, GSI2SK' };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            billingStatusReplace(this.tableName, next, expectedVersion, due),
+            auditPut(this.tableName, audit),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (conditionFailedInTransaction(error, 0)) {
+        throw conflict('conflict', `billing status of ${next.orgId} changed concurrently`);
+      }
+      throw error;
+    }
+  }
+}

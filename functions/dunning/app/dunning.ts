@@ -1,0 +1,110 @@
+import { systemActor } from '../../kernel/audit';
+import { auditEntry } from '../../kernel/audit-entry';
+import type { BillingStatus } from '../../kernel/billing-status';
+import { isAppError, notFound } from '../../kernel/errors';
+import type { CallContext, CoreDeps, DunningStore, NoticeOutbox } from '../../kernel/ports';
+import {
+  DEFAULT_DUNNING_POLICY,
+  type DunningEvent,
+  type DunningPolicy,
+  deadlineOf,
+  transition,
+  withDunning,
+} from '../domain/dunning';
+
+export type DunningDeps = Pick<CoreDeps, 'clock' | 'ids' | 'billingStatus'> & {
+  dunning: DunningStore;
+  notices: NoticeOutbox;
+  dunningPolicy?: DunningPolicy;
+};
+
+const NOTICE_TEXT: Record<string, { subject: string; body: string }> = {
+  past_due: {
+    subject: 'Payment failed: your account is past due',
+    body: 'We could not collect your last payment. Update your payment method to avoid interruption. New purchases are paused until payment succeeds.',
+  },
+  grace: {
+    subject: 'Action needed: your account is in its grace period',
+    body: 'Your payment is still outstanding. Service continues during the grace period; after it ends the account will be suspended.',
+  },
+  suspended: {
+    subject: 'Your account is suspended for non-payment',
+    body: 'Your account is suspended because payment is overdue. Pay the outstanding balance to restore service.',
+  },
+  canceled: {
+    subject: 'Your subscription is canceled for non-payment',
+    body: 'The payment remained outstanding through suspension, so the subscription is canceled. Contact us to restore it.',
+  },
+  none: {
+    subject: 'Payment received: your account is in good standing',
+    body: 'Thank you: your payment succeeded and every restriction from the failed payment is lifted.',
+  },
+};
+
+/**
+ * Applies one dunning event to an org: computes the next state purely, then writes it conditionally
+ * on the version read. A lost race (another run applied it first) re-reads and tries again, so a
+ * duplicated or late schedule applies a transition once or not at all. Each state change sends one
+ * notice to the `dunning` contacts, deduplicated by (state, entered-at).
+ */
+export async function applyDunningEvent(
+  deps: DunningDeps,
+  ctx: CallContext,
+  orgId: string,
+  event: DunningEvent,
+): Promise<BillingStatus> {
+  const policy = deps.dunningPolicy ?? DEFAULT_DUNNING_POLICY;
+  for (let attempt = 0; ; attempt++) {
+    const status = await deps.billingStatus.get(orgId);
+    if (!status) throw notFound('org_not_found', `organization ${orgId} does not exist`);
+    const current = { state: status.dunningState, enteredAt: status.dunningEnteredAt };
+    const next = transition(current, event, policy);
+    if (next === current || (next.state === current.state && next.enteredAt === current.enteredAt)) return status;
+    const updated = withDunning(status, next, deps.clock.now().toISOString());
+    try {
+      await deps.dunning.apply(
+        updated,
+        status.version,
+        deadlineOf(next, policy),
+        auditEntry(deps, ctx, {
+          orgId,
+          action: `dunning.${next.state}`,
+          target: { type: 'billing_status', id: orgId },
+          before: { dunningState: status.dunningState, freezeReasons: status.freezeReasons },
+          after: { dunningState: updated.dunningState, freezeReasons: updated.freezeReasons },
+        }),
+      );
+    } catch (error) {
+      if (isAppError(error) && error.kind === 'conflict' && attempt < 5) continue;
+      throw error;
+    }
+    const text = NOTICE_TEXT[next.state]!;
+    await deps.notices.enqueue({
+      orgId,
+      kind: 'dunning',
+      cause: `dunning:${next.state}:${next.enteredAt ?? event.at}`,
+      subject: text.subject,
+      body: text.body,
+      data: { state: next.state, enteredAt: next.enteredAt },
+    });
+    return updated;
+  }
+}
+
+export const recordPaymentFailure = (deps: DunningDeps, ctx: CallContext, orgId: string, at: string) =>
+  applyDunningEvent(deps, ctx, orgId, { type: 'payment_failed', at });
+
+export const recordPaymentSuccess = (deps: DunningDeps, ctx: CallContext, orgId: string, at: string) =>
+  applyDunningEvent(deps, ctx, orgId, { type: 'payment_succeeded', at });
+
+/** The schedule: every org whose deadline has passed moves one step (repeatedly, if it is far behind). */
+export async function advanceDunning(deps: DunningDeps, limit = 100): Promise<{ advanced: number }> {
+  const now = deps.clock.now().toISOString();
+  const ctx: CallContext = { actor: systemActor('dunning_schedule') };
+  let advanced = 0;
+  for (const orgId of await deps.dunning.dueOrgs(now, limit)) {
+    await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
+    advanced += 1;
+  }
+  return { advanced };
+}

@@ -1,0 +1,11 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { deps } from '../../kernel/compose';
+import { logger } from '../../kernel/logger';
+import { advanceDunning } from '../app/dunning';
+
+/** Hourly: orgs whose dunning deadline passed move past_due → grace → suspended → canceled. */
+export const handler = async (_event: ScheduledEvent) => {
+  const report = await advanceDunning(deps());
+  if (report.advanced > 0) logger.info('dunning advanced', report);
+  return report;
+};

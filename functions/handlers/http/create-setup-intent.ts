@@ -1,8 +1,0 @@
-import { createSetupIntent, requestKeyOf } from '../../app/payment-methods';
-import { deps } from '../../composition';
-import { created, httpHandler } from './http-handler';
-
-export const handler = httpHandler('createSetupIntent', async ({ params, ctx, headers }) => {
-  const intent = await createSetupIntent(deps(), requestKeyOf(ctx, headers['idempotency-key']), params.org);
-  return created({ id: intent.id, client_secret: intent.clientSecret, customer_id: intent.customerId });
-});

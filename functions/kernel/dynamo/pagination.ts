@@ -1,0 +1,93 @@
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { validation } from '../errors';
+import type { Page } from '../ports';
+
+/**
+ * Cursors are the DynamoDB LastEvaluatedKey, base64url-encoded. They are opaque to clients, and on the
+ * way back in they must name the partition being listed: a cursor from another org's list (or a forged
+ * one) is rejected, so a cursor can never be used to read across tenants.
+ */
+export function encodeCursor(lastKey: Record<string, unknown> | undefined): string | null {
+  if (!lastKey) return null;
+  return Buffer.from(JSON.stringify(lastKey), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(
+  cursor: string | undefined,
+  expectedPartition: string,
+): Record<string, unknown> | undefined {
+  if (cursor === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw validation('invalid_cursor', 'the cursor is not one this API issued');
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    (parsed as { PK?: unknown }).PK !== expectedPartition ||
+    typeof (parsed as { SK?: unknown }).SK !== 'string'
+  ) {
+    throw validation('invalid_cursor', 'the cursor is not one this API issued for this list');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The Query input for a partition's items, optionally those whose SK begins with `skPrefix`. */
+export function partitionQuery(tableName: string, partition: string, skPrefix?: string): QueryCommandInput {
+  return {
+    TableName: tableName,
+    KeyConditionExpression: skPrefix ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': partition, ...(skPrefix ? { ':prefix': skPrefix } : {}) },
+  };
+}
+
+/** One page of a partition, in sort-key order (or reversed), with a tenant-checked cursor. */
+export async function queryPartitionPage<T>(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  partition: string,
+  options: { limit: number; cursor?: string; newestFirst?: boolean; skPrefix?: string },
+): Promise<Page<T>> {
+  const out = await db.send(
+    new QueryCommand({
+      ...partitionQuery(tableName, partition, options.skPrefix),
+      ScanIndexForward: !options.newestFirst,
+      Limit: options.limit,
+      ExclusiveStartKey: decodeCursor(options.cursor, partition),
+    }),
+  );
+  return {
+    data: (out.Items ?? []).map((i) => (i as { data: T }).data),
+    nextCursor: encodeCursor(out.LastEvaluatedKey),
+  };
+}
+
+/** An item as the document client returns it (values unmarshalled). */
+export type QueriedItem = NonNullable<QueryCommandOutput['Items']>[number];
+
+/**
+ * Every item a Query matches, reading page after page (DynamoDB stops a page at 1 MB or `Limit`). A
+ * generator, so a caller that has what it needs stops early and no further page is read.
+ */
+export async function* queryItems(db: DynamoDBDocumentClient, input: QueryCommandInput): AsyncGenerator<QueriedItem> {
+  let start = input.ExclusiveStartKey;
+  do {
+    const out = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    for (const item of out.Items ?? []) yield item;
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
+/** Every item a Query matches, all pages, in one array. */
+export async function queryAllItems(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<QueriedItem[]> {
+  const items: QueriedItem[] = [];
+  for await (const item of queryItems(db, input)) items.push(item);
+  return items;
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { CURRENCIES } from '../money';
+import { ORG_ID_PATTERN } from '../org';
+
+/** Shared pieces of the HTTP contract. Wire format is snake_case JSON; domain objects are camelCase. */
+export const OrgId = z.string().regex(ORG_ID_PATTERN, 'org ids are 3–64 letters, digits, "_" or "-"');
+export const OrgPath = z.object({ org: OrgId });
+export const CurrencyCode = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .pipe(z.enum(CURRENCIES as [string, ...string[]]));
+
+/** Integer minor units: never a float. */
+export const MinorUnits = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
+export const DecimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string such as "0.0003"');
+export const IsoTimestamp = z.iso.datetime({ offset: false });
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
+export const ProblemBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});

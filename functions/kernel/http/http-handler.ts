@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { CONTRACT, type RouteContract, type RouteId } from '../../contract';
+import { findRoute } from '../../routes';
+import { deps } from '../compose';
+import { validation } from '../errors';
+import { logger } from '../logger';
+import type { CallContext } from '../ports';
+import { actorOf, authorize, type Principal, principalFrom } from './principal';
+import { errorResponse, toAppError } from './problem';
+
+/**
+ * The one HTTP wrapper every route handler uses: authorize (org scope, then role, from the route table)
+ * → decode with the route's zod contract → Idempotency-Key → run one use case → encode. Handlers hold
+ * no try/catch and no status literals; errors carry a kind and problem.ts maps it.
+ */
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Field<C, K extends string> = C extends { [P in K]: infer S } ? Infer<S> : undefined;
+
+export interface HttpRequest<C> {
+  readonly params: Field<C, 'params'>;
+  readonly query: Field<C, 'query'>;
+  readonly body: Field<C, 'body'>;
+  /** Undefined only on routes whose auth is not `jwt`. */
+  readonly principal: Principal;
+  readonly ctx: CallContext;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly event: APIGatewayProxyEventV2WithJWTAuthorizer;
+}
+
+export interface HttpResult {
+  readonly statusCode: number;
+  readonly body?: unknown;
+  /** Set for non-JSON answers (e.g. CSV); `body` must then be a string. */
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export const ok = (body: unknown, headers?: Record<string, string>): HttpResult => ({ statusCode: 200, body, headers });
+export const created = (body: unknown): HttpResult => ({ statusCode: 201, body });
+export const accepted = (body: unknown): HttpResult => ({ statusCode: 202, body });
+export const noContent = (): HttpResult => ({ statusCode: 204 });
+export const text = (contentType: string, body: string, headers?: Record<string, string>): HttpResult => ({
+  statusCode: 200,
+  body,
+  contentType,
+  headers,
+});
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
+
+export function httpHandler<R extends RouteId>(
+  routeId: R,
+  run: (request: HttpRequest<(typeof CONTRACT)[R]>) => Promise<HttpResult>,
+) {
+  const route = findRoute(routeId);
+  const contract: RouteContract = CONTRACT[routeId];
+
+  // Authorization runs as the first middleware, before the body is even parsed: a caller who may not
+  // act learns nothing from validation errors.
+  const principals = new WeakMap<object, Principal>();
+
+  const base = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+    const principal = principals.get(event);
+    const requestId = event.requestContext.requestId;
+    try {
+      const params = contract.params ? contract.params.parse(event.pathParameters ?? {}) : undefined;
+      const query = contract.query ? contract.query.parse(event.queryStringParameters ?? {}) : undefined;
+      const body = contract.body ? contract.body.parse(event.body) : undefined;
+      const request = {
+        params,
+        query,
+        body,
+        principal: principal as Principal,
+        ctx: { actor: principal ? actorOf(principal) : { type: 'system', id: route.id }, requestId },
+        headers: event.headers ?? {},
+        event,
+      } as HttpRequest<(typeof CONTRACT)[R]>;
+      return await withIdempotency(route.id, event, principal, body, () => run(request).then(encode));
+    } catch (error) {
+      return errorOut(error);
+    }
+  };
+
+  const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Error, Context>(
+    base,
+  )
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      before: async (request) => {
+        request.internal.startedAt = Date.now();
+        if (route.auth !== 'jwt') return;
+        const principal = principalFrom(request.event);
+        principals.set(request.event, principal);
+        authorize(route, principal, request.event.pathParameters?.org);
+      },
+      after: async (request) => {
+        request.response = finish(request.event, request.response, request.internal.startedAt as number);
+      },
+      // Errors raised by middlewares (authorization, the JSON body parser) still answer problem JSON.
+      onError: async (request) => {
+        request.response = finish(request.event, errorOut(request.error), request.internal.startedAt as number);
+      },
+    });
+  if (contract.body) handler.use(httpJsonBodyParser());
+
+  function finish(
+    event: APIGatewayProxyEventV2WithJWTAuthorizer,
+    response: APIGatewayProxyStructuredResultV2,
+    startedAt: number,
+  ): APIGatewayProxyStructuredResultV2 {
+    const principal = principals.get(event);
+    logger.info('request', {
+      route: route.id,
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      status: response.statusCode,
+      durationMs: Date.now() - startedAt,
+      org: principal?.orgId ?? event.pathParameters?.org,
+      role: principal?.role,
+    });
+    return withHeaders(response, { 'x-request-id': event.requestContext.requestId });
+  }
+  return handler;
+}
+
+function errorOut(error: unknown): APIGatewayProxyStructuredResultV2 {
+  const appError = toAppError(error);
+  if (appError.kind === 'internal' || appError.kind === 'dependency_unavailable') {
+    logger.error('request failed', { code: appError.code, error: appError.cause ?? appError });
+  }
+  return errorResponse(appError);
+}
+
+function encode(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  if (result.statusCode === 204) return { statusCode: 204, headers: { ...result.headers } };
+  return {
+    statusCode: result.statusCode,
+    headers: { 'content-type': result.contentType ?? 'application/json', ...result.headers },
+    body: result.contentType ? String(result.body) : JSON.stringify(result.body),
+  };
+}
+
+const withHeaders = (response: APIGatewayProxyStructuredResultV2, headers: Record<string, string>) => ({
+  ...response,
+  headers: { ...response.headers, ...headers },
+});
+
+/**
+ * Same key + same request → the stored response (marked `idempotent-replayed`); same key + different
+ * request → 422. Responses of 5xx and 409 are not stored: those are worth retrying with the same key.
+ */
+async function withIdempotency(
+  routeId: string,
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  principal: Principal | undefined,
+  body: unknown,
+  execute: () => Promise<APIGatewayProxyStructuredResultV2>,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const key = event.headers?.['idempotency-key'];
+  if (!WRITE_METHODS.has(event.requestContext.http.method) || key === undefined || !principal) return execute();
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw validation('invalid_idempotency_key', 'Idempotency-Key must be 1–255 of A–Z a–z 0–9 _ . : -');
+  }
+  const store = deps().idempotency;
+  const scope = principal.orgId ?? `platform:${principal.sub}`;
+  const hash = createHash('sha256')
+    .update(`${event.requestContext.http.method} ${event.rawPath}\n${canonicalJson(body)}`)
+    .digest('hex');
+  const begun = await store.begin(scope, routeId, key, hash, deps().clock.now());
+  if (begun.state === 'replay') {
+    const { statusCode, body: storedBody, contentType } = begun.response;
+    return { statusCode, body: storedBody, headers: { 'content-type': contentType, 'idempotent-replayed': 'true' } };
+  }
+  let response: APIGatewayProxyStructuredResultV2;
+  try {
+    response = await execute();
+  } catch (error) {
+    const appError = toAppError(error);
+    response = errorOut(appError);
+  }
+  const status = response.statusCode ?? 200;
+  if (status >= 500 || status === 409 || status === 429) {
+    await store.release(scope, routeId, key);
+  } else {
+    await store.complete(scope, routeId, key, {
+      statusCode: status,
+      body: typeof response.body === 'string' ? response.body : '',
+      contentType: String(response.headers?.['content-type'] ?? 'application/json'),
+    });
+  }
+  return response;
+}
+
+/** Key-sorted JSON, so the same body with keys in another order hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return '';
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}

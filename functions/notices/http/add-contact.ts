@@ -1,0 +1,17 @@
+import { deps } from '../../kernel/compose';
+import { created, httpHandler } from '../../kernel/http/http-handler';
+import { addContact } from '../app/contacts';
+import { encodeContact } from './encode';
+
+export const handler = httpHandler('addContact', async ({ params, body, ctx }) =>
+  created(
+    encodeContact(
+      await addContact(deps(), ctx, {
+        orgId: params.org,
+        name: body.name,
+        email: body.email,
+        noticeKinds: body.notice_kinds,
+      }),
+    ),
+  ),
+);

@@ -1,0 +1,11 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { deps } from '../../kernel/compose';
+import { logger } from '../../kernel/logger';
+import { deliverPendingNotices } from '../app/deliver-notices';
+
+/** Every minute: sends what the notice outbox holds to the subscribed contacts, exactly once each. */
+export const handler = async (_event: ScheduledEvent) => {
+  const report = await deliverPendingNotices(deps());
+  if (report.notices > 0) logger.info('notices delivered', { ...report });
+  return report;
+};

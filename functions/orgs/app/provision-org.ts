@@ -1,0 +1,73 @@
+import { auditEntry } from '../../kernel/audit-entry';
+import { initialBillingStatus } from '../../kernel/billing-status';
+import type { Currency } from '../../kernel/money';
+import type { Org } from '../../kernel/org';
+import type { CallContext, CoreDeps } from '../../kernel/ports';
+
+export interface ProvisionOrgInput {
+  orgId: string;
+  name: string;
+  defaultCurrency: Currency;
+}
+
+export interface ProvisionOrgResult {
+  org: Org;
+  created: boolean;
+}
+
+/**
+ * Creates the org (with its billing status) or updates its name and default currency. Idempotent by
+ * nature: provisioning the same values again changes nothing and writes no audit entry.
+ */
+export async function provisionOrg(
+  deps: Pick<CoreDeps, 'clock' | 'ids' | 'orgs'>,
+  ctx: CallContext,
+  input: ProvisionOrgInput,
+): Promise<ProvisionOrgResult> {
+  const now = deps.clock.now().toISOString();
+  const existing = await deps.orgs.get(input.orgId);
+  if (!existing) {
+    const org: Org = {
+      id: input.orgId,
+      name: input.name,
+      defaultCurrency: input.defaultCurrency,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    await deps.orgs.create(
+      org,
+      initialBillingStatus(org.id, now),
+      auditEntry(deps, ctx, {
+        orgId: org.id,
+        action: 'org.provisioned',
+        target: { type: 'org', id: org.id },
+        before: null,
+        after: org,
+      }),
+    );
+    return { org, created: true };
+  }
+  if (existing.name === input.name && existing.defaultCurrency === input.defaultCurrency) {
+    return { org: existing, created: false };
+  }
+  const org: Org = {
+    ...existing,
+    name: input.name,
+    defaultCurrency: input.defaultCurrency,
+    updatedAt: now,
+    version: existing.version + 1,
+  };
+  await deps.orgs.update(
+    org,
+    existing.version,
+    auditEntry(deps, ctx, {
+      orgId: org.id,
+      action: 'org.updated',
+      target: { type: 'org', id: org.id },
+      before: existing,
+      after: org,
+    }),
+  );
+  return { org, created: false };
+}

@@ -1,0 +1,63 @@
+import type { CallContext } from '../../kernel/ports';
+import { boundaryAfter, type EventDraft, proratedLine, termsOf } from '../domain/subscription';
+import {
+  bump,
+  fallbackTerms,
+  loadActive,
+  persist,
+  type SubscriptionChange,
+  type SubscriptionDeps,
+  unchanged,
+} from './subscription-common';
+
+export interface CancelSubscriptionInput {
+  readonly orgId: string;
+  readonly atPeriodEnd: boolean;
+  readonly expectedVersion?: number;
+}
+
+/**
+ * Cancels at the period end (undoable by reactivation until the boundary) or now (the unused part of
+ * the flat fee is credited pro rata; pending changes are dropped). Either way the org falls back to the
+ * free plan. Never blocked by the freeze gate.
+ */
+export async function cancelSubscription(
+  deps: SubscriptionDeps,
+  ctx: CallContext,
+  input: CancelSubscriptionInput,
+): Promise<SubscriptionChange> {
+  const { stored, current, due, now } = await loadActive(deps, input.orgId, input.expectedVersion);
+  const at = now.toISOString();
+  const from = termsOf(current);
+
+  if (input.atPeriodEnd) {
+    if (current.cancelAtPeriodEnd && due.length === 0) return unchanged(current);
+    const cancelAt = boundaryAfter(now);
+    const events: EventDraft[] = current.cancelAtPeriodEnd
+      ? []
+      : [{ type: 'cancellation_scheduled', effectiveAt: cancelAt, from, to: fallbackTerms(current.currency) }];
+    return persist(deps, ctx, {
+      stored,
+      next: bump(current, now, { cancelAtPeriodEnd: true, cancelAt }),
+      due,
+      events,
+    });
+  }
+
+  const credit = proratedLine('cancellation_credit', from, now, -1, 'Unused time after cancellation');
+  return persist(deps, ctx, {
+    stored,
+    next: bump(current, now, {
+      status: 'canceled',
+      canceledAt: at,
+      cancelAtPeriodEnd: false,
+      cancelAt: undefined,
+      pendingPlan: undefined,
+      pendingCurrency: undefined,
+    }),
+    due,
+    events: [{ type: 'canceled', effectiveAt: at, from, to: fallbackTerms(current.currency) }],
+    lines: credit ? [credit] : [],
+    termsChangedNow: true,
+  });
+}

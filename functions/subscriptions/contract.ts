@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { CurrencyCode, DecimalString, IsoTimestamp, MinorUnits, OrgPath } from '../kernel/http/contract';
+import { BILLING_MODELS } from '../kernel/pricing/plans';
+import { ADJUSTMENT_KINDS, SUBSCRIPTION_EVENT_TYPES } from './domain/subscription';
+
+/** Subscription routes. Writes accept `If-Match: "<version>"` (the `version` last read) to refuse lost updates. */
+const PlanId = z.string().trim().min(1).max(64);
+const BillingModelField = z.enum(BILLING_MODELS);
+
+export const CreateSubscriptionRequest = z.strictObject({
+  plan_id: PlanId,
+  currency: CurrencyCode,
+  billing_model: BillingModelField.optional(),
+});
+
+export const ChangeSubscriptionRequest = z
+  .strictObject({
+    plan_id: PlanId.optional(),
+    billing_model: BillingModelField.optional(),
+    /** Only `false`: undoes a cancellation scheduled for the period end (reactivation). */
+    cancel_at_period_end: z.literal(false).optional(),
+  })
+  .refine((b) => b.plan_id !== undefined || b.billing_model !== undefined || b.cancel_at_period_end !== undefined, {
+    message: 'name a plan_id, a billing_model, or cancel_at_period_end: false',
+  });
+
+export const CancelSubscriptionRequest = z.strictObject({ at_period_end: z.boolean() });
+export const SwitchCurrencyRequest = z.strictObject({ currency: CurrencyCode });
+
+const TermsWire = z.object({
+  plan_id: z.string(),
+  plan_version: z.number().int(),
+  billing_model: BillingModelField,
+  currency: z.string(),
+});
+
+const PendingChange = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('downgrade'),
+    effective_at: IsoTimestamp,
+    plan_id: z.string(),
+    plan_version: z.number().int(),
+    billing_model: BillingModelField,
+  }),
+  z.object({ type: z.literal('currency_switch'), effective_at: IsoTimestamp, currency: z.string() }),
+  z.object({ type: z.literal('cancellation'), effective_at: IsoTimestamp }),
+]);
+
+export const AdjustmentResponse = z.object({
+  id: z.string(),
+  kind: z.enum(ADJUSTMENT_KINDS),
+  description: z.string(),
+  plan_id: z.string(),
+  plan_version: z.number().int(),
+  billing_model: BillingModelField,
+  period: z.string(),
+  from: IsoTimestamp,
+  to: IsoTimestamp,
+  fraction: DecimalString,
+  full_amount_minor: MinorUnits,
+  precise_amount_minor: DecimalString,
+  amount_minor: MinorUnits,
+  currency: z.string(),
+  created_at: IsoTimestamp,
+});
+
+export const SubscriptionEventResponse = z.object({
+  id: z.string(),
+  type: z.enum(SUBSCRIPTION_EVENT_TYPES),
+  at: IsoTimestamp,
+  effective_at: IsoTimestamp,
+  actor: z.object({ type: z.string(), id: z.string(), role: z.string().optional() }),
+  subscription_id: z.string(),
+  from: TermsWire.nullable(),
+  to: TermsWire.nullable(),
+  model_switched: z.boolean(),
+});
+
+export const SubscriptionResponse = z.object({
+  id: z.string().nullable(),
+  org_id: z.string(),
+  status: z.enum(['active', 'canceled', 'none']),
+  plan_id: z.string(),
+  plan_version: z.number().int(),
+  plan_name: z.string(),
+  billing_model: BillingModelField,
+  currency: z.string(),
+  flat_fee: z.object({ amount_minor: MinorUnits, currency: z.string() }),
+  current_period: z.object({ start: IsoTimestamp, end: IsoTimestamp }),
+  cancel_at_period_end: z.boolean(),
+  cancel_at: IsoTimestamp.nullable(),
+  canceled_at: IsoTimestamp.nullable(),
+  started_at: IsoTimestamp.nullable(),
+  pending_changes: z.array(PendingChange),
+  created_at: IsoTimestamp.nullable(),
+  updated_at: IsoTimestamp.nullable(),
+  version: z.number().int(),
+});
+
+export const SubscriptionChangeResponse = SubscriptionResponse.extend({ adjustments: z.array(AdjustmentResponse) });
+
+export const UsageSummaryWire = z.object({
+  period: z.string(),
+  currency: z.string(),
+  as_of: IsoTimestamp,
+  meters: z.array(
+    z.object({ meter: z.string(), model: z.string().optional(), quantity: z.number(), amount_minor: MinorUnits }),
+  ),
+  total: z.object({ amount_minor: MinorUnits, currency: z.string() }),
+});
+
+export const SubscriptionDetailResponse = SubscriptionResponse.extend({
+  /** What usage is rated under right now (the free plan when there is no active subscription). */
+  terms_now: TermsWire,
+  usage_summary: UsageSummaryWire,
+  pending_adjustments: z.array(AdjustmentResponse),
+  history: z.array(SubscriptionEventResponse),
+});
+
+export const SUBSCRIPTIONS_CONTRACT = {
+  getSubscription: { params: OrgPath, responses: { 200: SubscriptionDetailResponse } },
+  createSubscription: {
+    params: OrgPath,
+    body: CreateSubscriptionRequest,
+    responses: { 201: SubscriptionChangeResponse },
+  },
+  changeSubscription: {
+    params: OrgPath,
+    body: ChangeSubscriptionRequest,
+    responses: { 200: SubscriptionChangeResponse },
+  },
+  cancelSubscription: {
+    params: OrgPath,
+    body: CancelSubscriptionRequest,
+    responses: { 200: SubscriptionChangeResponse },
+  },
+  switchCurrency: { params: OrgPath, body: SwitchCurrencyRequest, responses: { 200: SubscriptionChangeResponse } },
+} as const;

@@ -1,0 +1,164 @@
+import { validation } from '../../kernel/errors';
+import type { Period } from '../../kernel/period';
+import type { UsageSummaryView } from '../../kernel/ports';
+import type { SubscriptionView } from '../app/get-subscription';
+import type { SubscriptionChange } from '../app/subscription-common';
+import {
+  currentPeriod,
+  planVersionOf,
+  recurringFeeMinor,
+  type Subscription,
+  type SubscriptionEvent,
+  type Terms,
+} from '../domain/subscription';
+import type { PendingAdjustment } from '../ports';
+
+/** Domain → wire (snake_case) for the subscription routes; shapes are contract/subscriptions.ts. */
+export const encodeTerms = (t: Terms) => ({
+  plan_id: t.planId,
+  plan_version: t.planVersion,
+  billing_model: t.billingModel,
+  currency: t.currency,
+});
+
+function pendingChanges(s: Subscription) {
+  if (s.status !== 'active') return [];
+  return [
+    ...(s.pendingPlan
+      ? [
+          {
+            type: 'downgrade' as const,
+            effective_at: s.pendingPlan.effectiveAt,
+            plan_id: s.pendingPlan.planId,
+            plan_version: s.pendingPlan.planVersion,
+            billing_model: s.pendingPlan.billingModel,
+          },
+        ]
+      : []),
+    ...(s.pendingCurrency
+      ? [
+          {
+            type: 'currency_switch' as const,
+            effective_at: s.pendingCurrency.effectiveAt,
+            currency: s.pendingCurrency.currency,
+          },
+        ]
+      : []),
+    ...(s.cancelAtPeriodEnd && s.cancelAt ? [{ type: 'cancellation' as const, effective_at: s.cancelAt }] : []),
+  ];
+}
+
+const encodePeriod = (p: Pick<Period, 'start' | 'end'>) => ({ start: p.start.toISOString(), end: p.end.toISOString() });
+
+export function encodeSubscription(s: Subscription, now: Date) {
+  return {
+    id: s.id,
+    org_id: s.orgId,
+    status: s.status,
+    plan_id: s.planId,
+    plan_version: s.planVersion,
+    plan_name: planVersionOf(s).name,
+    billing_model: s.billingModel,
+    currency: s.currency,
+    flat_fee: { amount_minor: recurringFeeMinor(s), currency: s.currency },
+    current_period: encodePeriod(currentPeriod(s, now)),
+    cancel_at_period_end: s.cancelAtPeriodEnd,
+    cancel_at: s.cancelAt ?? null,
+    canceled_at: s.canceledAt ?? null,
+    started_at: s.startedAt,
+    pending_changes: pendingChanges(s),
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    version: s.version,
+  };
+}
+
+export const encodeAdjustment = (a: PendingAdjustment) => ({
+  id: a.id,
+  kind: a.kind,
+  description: a.description,
+  plan_id: a.planId,
+  plan_version: a.planVersion,
+  billing_model: a.billingModel,
+  period: a.periodKey,
+  from: a.from,
+  to: a.to,
+  fraction: a.fraction,
+  full_amount_minor: a.fullAmountMinor,
+  precise_amount_minor: a.preciseAmountMinor,
+  amount_minor: a.amountMinor,
+  currency: a.currency,
+  created_at: a.createdAt,
+});
+
+export const encodeEvent = (e: SubscriptionEvent) => ({
+  id: e.id,
+  type: e.type,
+  at: e.at,
+  effective_at: e.effectiveAt,
+  actor: e.actor,
+  subscription_id: e.subscriptionId,
+  from: e.from ? encodeTerms(e.from) : null,
+  to: e.to ? encodeTerms(e.to) : null,
+  model_switched: e.modelSwitched ?? false,
+});
+
+export const encodeChange = (c: SubscriptionChange, now: Date) => ({
+  ...encodeSubscription(c.subscription, now),
+  adjustments: c.adjustments.map(encodeAdjustment),
+});
+
+const encodeUsage = (u: UsageSummaryView) => ({
+  period: u.periodKey,
+  currency: u.currency,
+  as_of: u.asOf,
+  meters: u.meters.map((m) => ({
+    meter: m.meter,
+    ...(m.model ? { model: m.model } : {}),
+    quantity: m.quantity,
+    amount_minor: m.amountMinor,
+  })),
+  total: { amount_minor: u.totalMinor, currency: u.currency },
+});
+
+export function encodeSubscriptionDetail(orgId: string, v: SubscriptionView, now: Date) {
+  const base = v.subscription
+    ? encodeSubscription(v.subscription, now)
+    : {
+        // No subscription: the org is on the free tier in its default currency.
+        id: null,
+        org_id: orgId,
+        status: 'none' as const,
+        plan_id: v.termsNow.planId,
+        plan_version: v.termsNow.planVersion,
+        plan_name: planVersionOf(v.termsNow).name,
+        billing_model: v.termsNow.billingModel,
+        currency: v.termsNow.currency,
+        flat_fee: { amount_minor: 0, currency: v.termsNow.currency },
+        current_period: encodePeriod(v.currentPeriod),
+        cancel_at_period_end: false,
+        cancel_at: null,
+        canceled_at: null,
+        started_at: null,
+        pending_changes: [],
+        created_at: null,
+        updated_at: null,
+        version: 0,
+      };
+  return {
+    ...base,
+    terms_now: encodeTerms(v.termsNow),
+    usage_summary: encodeUsage(v.usageSummary),
+    pending_adjustments: v.pendingAdjustments.map(encodeAdjustment),
+    history: v.history.map(encodeEvent),
+  };
+}
+
+/** `If-Match: "3"` (or `3`) → 3; absent → undefined. */
+export function expectedVersionFrom(headers: Readonly<Record<string, string | undefined>>): number | undefined {
+  const raw = headers['if-match'];
+  if (raw === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(raw);
+  if (!match) throw validation('invalid_if_match', 'If-Match must be the subscription version, e.g. "3"');
+  return Number(match[1]);
+}

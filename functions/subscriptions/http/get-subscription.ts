@@ -1,0 +1,11 @@
+import { deps } from '../../kernel/compose';
+import { httpHandler, ok } from '../../kernel/http/http-handler';
+import { getSubscription } from '../app/get-subscription';
+import { encodeSubscriptionDetail } from './encode';
+
+export const handler = httpHandler('getSubscription', async ({ params }) => {
+  const view = await getSubscription(deps(), params.org);
+  return ok(encodeSubscriptionDetail(params.org, view, deps().clock.now()), {
+    etag: `"${view.subscription?.version ?? 0}"`,
+  });
+});

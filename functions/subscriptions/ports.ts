@@ -1,0 +1,51 @@
+import type { AuditEntry } from '../kernel/audit';
+import type { AdjustmentLine, Subscription, SubscriptionEvent, Terms } from './domain/subscription';
+
+/** An adjustment line as stored, waiting for the next invoice (the invoicing capability consumes it). */
+export interface PendingAdjustment extends AdjustmentLine {
+  readonly id: string;
+  readonly orgId: string;
+  readonly subscriptionId: string;
+  readonly createdAt: string;
+  readonly status: 'pending' | 'invoiced';
+}
+
+/** A terms segment to write: terms from `from` on; `terms: undefined` deletes the segment at `from`. */
+export interface TermsSegmentWrite {
+  readonly from: string;
+  readonly terms: Terms | undefined;
+}
+
+export interface SubscriptionWrite {
+  readonly next: Subscription;
+  /** null: no subscription item may exist (first subscription). */
+  readonly expectedVersion: number | null;
+  /** Purchase paths add the freeze gate's ConditionCheck to the same transaction. */
+  readonly purchase: boolean;
+  /** Boundary of the next pending change: puts the subscription on the rollup's work list. */
+  readonly dueAt: string | undefined;
+  readonly events: readonly SubscriptionEvent[];
+  readonly termsSegments: readonly TermsSegmentWrite[];
+  readonly adjustments: readonly PendingAdjustment[];
+  readonly audits: readonly AuditEntry[];
+}
+
+/**
+ * Subscriptions storage. `commit` throws `conflict('conflict')` when the version moved,
+ * `conflict('subscription_exists')` when creating over an existing subscription, and
+ * `conflict('billing_frozen', …, { freeze_reasons })` when a purchase meets a frozen org.
+ */
+export interface SubscriptionStore {
+  get(orgId: string): Promise<Subscription | undefined>;
+  commit(write: SubscriptionWrite): Promise<void>;
+  history(orgId: string, limit?: number): Promise<SubscriptionEvent[]>;
+  pendingAdjustments(orgId: string, limit?: number): Promise<PendingAdjustment[]>;
+  segmentAt(orgId: string, at: Date): Promise<Terms | undefined>;
+  /** The stored segments in force at some instant of [from, to], oldest first (see TermsReader.timeline). */
+  segmentsBetween(orgId: string, from: Date, to: Date): Promise<(Terms & { readonly from: string })[]>;
+  dueOrgs(
+    at: Date,
+    limit: number,
+    cursor?: Record<string, unknown>,
+  ): Promise<{ orgIds: string[]; cursor: Record<string, unknown> | undefined }>;
+}

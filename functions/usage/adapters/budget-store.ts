@@ -1,0 +1,70 @@
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditEntry } from '../../kernel/audit';
+import { addDays, epochSeconds } from '../../kernel/clock';
+import { conditionFailedInTransaction } from '../../kernel/dynamo/client';
+import { auditPut, getData, item } from '../../kernel/dynamo/items';
+import { keys } from '../../kernel/dynamo/keys';
+import { conflict } from '../../kernel/errors';
+import { periodByKey } from '../../kernel/period';
+import type { BudgetSet } from '../domain/budgets';
+import type { BudgetStore } from '../ports';
+
+/** The org's budget list (one versioned item) and the per-period record of thresholds already notified. */
+export class DynamoBudgetStore implements BudgetStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(orgId: string): Promise<BudgetSet | undefined> {
+    return getData<BudgetSet>(this.db, this.tableName, keys.budgets(orgId));
+  }
+
+  /** Replaces the list if it is still at `expectedVersion` (0 = none yet), with its audit entry. */
+  async replace(orgId: string, next: BudgetSet, expectedVersion: number, audit: AuditEntry): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: item('budgets', keys.budgets(orgId), next, { version: next.version }),
+                ...(expectedVersion === 0
+                  ? { ConditionExpression: 'attribute_not_exists(PK)' }
+                  : {
+                      ConditionExpression: 'version = :expected',
+                      ExpressionAttributeValues: { ':expected': expectedVersion },
+                    }),
+              },
+            },
+            auditPut(this.tableName, audit),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (conditionFailedInTransaction(error)) {
+        throw conflict('conflict', 'the budgets were changed concurrently; read them again and retry');
+      }
+      throw error;
+    }
+  }
+
+  /** Records that thresholds were notified in a period (a string set; adding twice is a no-op). */
+  async markNotified(orgId: string, periodKey: string, alertIds: readonly string[]): Promise<void> {
+    if (alertIds.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.budgetAlerts(orgId, periodKey),
+        UpdateExpression: 'SET entity = :e, v = :v, expiresAt = :ttl ADD sent :ids',
+        ExpressionAttributeValues: {
+          ':e': 'budget_alerts',
+          ':v': 1,
+          ':ttl': epochSeconds(addDays(periodByKey(periodKey).end, 400)),
+          ':ids': new Set(alertIds),
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,165 @@
+import { formatMajor } from '../../kernel/money';
+import type { Period } from '../../kernel/period';
+import type { BudgetsView, Entitlement } from '../app/budgets';
+import type { CostRow, Forecast, GroupFields, UsageRow } from '../app/usage-analytics';
+import type { UsageSummary } from '../app/usage-summary';
+import type { LimitStatus } from '../domain/budgets';
+import type { RejectedUsage } from '../ports';
+
+/** Domain → wire (snake_case) for the usage routes, and the CSV renderings of reports. */
+export const encodePeriod = (p: Period) => ({ key: p.key, start: p.start.toISOString(), end: p.end.toISOString() });
+
+export function encodeSummary(s: UsageSummary) {
+  const byMeter = new Map<string, { meter: string; quantity: number; amount_minor: number }>();
+  for (const l of s.rating.lines) {
+    const m = byMeter.get(l.meter) ?? { meter: l.meter, quantity: 0, amount_minor: 0 };
+    m.quantity += l.quantity;
+    m.amount_minor += l.amountMinor;
+    byMeter.set(l.meter, m);
+  }
+  return {
+    org_id: s.orgId,
+    period: encodePeriod(s.period),
+    as_of: s.asOf,
+    last_counted_at: s.lastCountedAt ?? null,
+    events_counted: s.eventsCounted,
+    plan: { id: s.plan.id, version: s.plan.version, billing_model: s.plan.billingModel },
+    currency: s.rating.currency,
+    stretches: s.stretches.map((t) => ({
+      from: t.from,
+      to: t.to ?? null,
+      plan: { id: t.plan.id, version: t.plan.version, billing_model: t.plan.billingModel },
+      currency: t.currency,
+      amount_minor: t.totalMinor,
+    })),
+    lines: s.rating.lines.map((l) => ({
+      terms_from: l.termsFrom ?? s.period.start.toISOString(),
+      meter: l.meter,
+      model: l.model ?? null,
+      quantity: l.quantity,
+      included_quantity: l.includedQuantity,
+      billable_quantity: l.billableQuantity,
+      priced: l.priced,
+      precise_amount_minor: l.preciseAmountMinor,
+      amount_minor: l.amountMinor,
+    })),
+    by_meter: [...byMeter.values()],
+    total: { amount_minor: s.rating.totalMinor, currency: s.rating.currency },
+    included_remaining: s.rating.includedRemaining,
+  };
+}
+
+const groupWire = (g: GroupFields) => ({
+  ...(g.meter !== undefined ? { meter: g.meter } : {}),
+  ...(g.model !== undefined ? { model: g.model } : {}),
+  ...(g.agentId !== undefined ? { agent_id: g.agentId } : {}),
+  ...(g.connectionId !== undefined ? { connection_id: g.connectionId } : {}),
+  ...(g.day !== undefined ? { day: g.day } : {}),
+});
+
+export const encodeUsageRow = (r: UsageRow) => ({ ...groupWire(r), quantity: r.quantity });
+export const encodeCostRow = (r: CostRow) => ({ ...groupWire(r), currency: r.currency, amount_minor: r.amountMinor });
+
+const WIRE_COLUMNS: Record<string, string> = {
+  meter: 'meter',
+  model: 'model',
+  agent: 'agent_id',
+  connection: 'connection_id',
+  day: 'day',
+};
+
+/** RFC 4180: quote fields holding a comma, quote or line break (dimension values cannot, but be safe). */
+const csvField = (v: unknown) => {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export function toCsv(
+  groupBy: readonly string[],
+  rows: readonly Record<string, unknown>[],
+  valueColumns: string[],
+): string {
+  const columns = [...groupBy.map((g) => WIRE_COLUMNS[g] ?? g), ...valueColumns];
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvField(r[c])).join(','))].join('\r\n') + '\r\n';
+}
+
+export const costCsvRow = (r: CostRow) => ({
+  ...encodeCostRow(r),
+  amount: formatMajor({ amountMinor: r.amountMinor, currency: r.currency }),
+});
+
+export function encodeForecast(f: Forecast) {
+  return {
+    period: encodePeriod(f.period),
+    as_of: f.asOf,
+    currency: f.currency,
+    method: f.method,
+    method_description: f.methodDescription,
+    elapsed_fraction: f.elapsedFraction,
+    spent_minor: f.spentMinor,
+    projected_minor: f.projectedMinor,
+    low_minor: f.lowMinor,
+    high_minor: f.highMinor,
+    range_basis: f.rangeBasis,
+    budgets: f.budgets.map((b) => ({
+      budget_id: b.budgetId,
+      limit_minor: b.limitMinor,
+      spent_minor: b.spentMinor,
+      projected_minor: b.projectedMinor,
+      exhausted_at: b.exhaustedAt ?? null,
+    })),
+  };
+}
+
+export const encodeRejected = (r: RejectedUsage) => ({
+  event_id: r.eventId ?? null,
+  reason: r.reason,
+  message: r.message,
+  ...(r.details !== undefined ? { details: r.details } : {}),
+  payload: r.payload,
+  message_id: r.messageId,
+  position: r.position,
+  sent_at: r.sentAt,
+  rejected_at: r.rejectedAt,
+});
+
+export const encodeLimit = (s: LimitStatus) => ({
+  id: s.id,
+  kind: s.kind,
+  action: s.action,
+  scope: s.scope,
+  unit: s.kind === 'quota' ? s.id.split(':')[1]! : (s.currency ?? ''),
+  limit: s.limit,
+  used: s.used,
+  remaining: s.remaining,
+  percent_used: s.percentUsed,
+  thresholds: [...s.thresholds],
+  exhausted: s.exhausted,
+  ...(s.currencyMismatch ? { currency_mismatch: true } : {}),
+});
+
+export const encodeBudgets = (v: BudgetsView) => ({
+  version: v.budgetSet.version,
+  updated_at: v.budgetSet.updatedAt ?? null,
+  period: encodePeriod(v.period),
+  currency: v.currency,
+  budgets: v.budgetSet.budgets.map((b) => ({
+    id: b.id,
+    name: b.name ?? null,
+    scope: b.scope,
+    amount_minor: b.amountMinor,
+    currency: b.currency,
+    thresholds: [...b.thresholds],
+    action: b.action,
+  })),
+  status: v.statuses.map(encodeLimit),
+});
+
+export const encodeEntitlement = (e: Entitlement) => ({
+  allowed: e.allowed,
+  blocked_by: e.blockedBy,
+  period: encodePeriod(e.period),
+  as_of: e.asOf,
+  currency: e.currency,
+  limits: e.limits.map(encodeLimit),
+});

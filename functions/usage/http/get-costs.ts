@@ -1,0 +1,21 @@
+import { httpHandler, ok, text } from '../../kernel/http/http-handler';
+import { getCosts } from '../app/usage-analytics';
+import { usageDeps } from '../compose';
+import { costCsvRow, encodeCostRow, toCsv } from './encode';
+
+export const handler = httpHandler('getCosts', async ({ params, query, headers }) => {
+  const costs = await getCosts(usageDeps(), params.org, { from: query.from, to: query.to, groupBy: query.group_by });
+  if ((headers.accept ?? '').includes('text/csv')) {
+    return text(
+      'text/csv; charset=utf-8',
+      toCsv(costs.groupBy, costs.rows.map(costCsvRow), ['currency', 'amount_minor', 'amount']),
+    );
+  }
+  return ok({
+    from: costs.from,
+    to: costs.to,
+    group_by: costs.groupBy,
+    rows: costs.rows.map(encodeCostRow),
+    totals: costs.totals.map((t) => ({ currency: t.currency, amount_minor: t.amountMinor })),
+  });
+});

@@ -1,0 +1,16 @@
+import { httpHandler, ok, text } from '../../kernel/http/http-handler';
+import { getUsageReport } from '../app/usage-analytics';
+import { usageDeps } from '../compose';
+import { encodeUsageRow, toCsv } from './encode';
+
+export const handler = httpHandler('getUsageReport', async ({ params, query, headers }) => {
+  const report = await getUsageReport(usageDeps(), params.org, {
+    from: query.from,
+    to: query.to,
+    groupBy: query.group_by,
+  });
+  const rows = report.rows.map(encodeUsageRow);
+  if ((headers.accept ?? '').includes('text/csv'))
+    return text('text/csv; charset=utf-8', toCsv(report.groupBy, rows, ['quantity']));
+  return ok({ from: report.from, to: report.to, group_by: report.groupBy, rows });
+});

@@ -1,0 +1,102 @@
+import type { AuditEntry } from '../kernel/audit';
+import type { Org } from '../kernel/org';
+import type { Page } from '../kernel/ports';
+import type { BudgetSet } from './domain/budgets';
+import type { UsageCell, UsageEvent } from './domain/usage';
+
+/**
+ * Ports of the usage capability (kept beside ports.ts so the shared file stays small). Implemented by
+ * adapters/dynamo/usage-store.ts and budget-store.ts.
+ */
+
+/** An event that passed validation, with what the store needs to count it once. */
+export interface AcceptedUsage {
+  readonly event: UsageEvent;
+  /** sha256 of the canonical payload: stored on the dedup marker to tell duplicates from conflicts. */
+  readonly payloadHash: string;
+  /** Its period had closed on arrival: counted and flagged for an adjustment on the next invoice. */
+  readonly late: boolean;
+  /** The stretch of its period it is counted in (`stretchStart`): its counters are kept apart per stretch. */
+  readonly termsFrom: string;
+}
+
+export type CommitOutcome =
+  | { readonly kind: 'counted' }
+  | { readonly kind: 'duplicate' }
+  /** Same (org, id) already counted with another payload: the original stands. */
+  | { readonly kind: 'conflict'; readonly storedHash: string }
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+export const REJECTION_REASONS = [
+  'malformed_message',
+  'invalid_event',
+  'unknown_org',
+  'timestamp_too_old',
+  'timestamp_in_future',
+  'conflicting_duplicate',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export interface RejectedUsage {
+  /** Undefined when the org is unknown (kept in the global quarantine partition). */
+  readonly orgId?: string;
+  readonly eventId?: string;
+  readonly reason: RejectionReason;
+  readonly message: string;
+  readonly details?: unknown;
+  /** The event as received (truncated when large). */
+  readonly payload: unknown;
+  readonly messageId: string;
+  /** SQS SentTimestamp (stable across redeliveries) and the event's position in the message. */
+  readonly sentAt: string;
+  readonly position: number;
+  readonly rejectedAt: string;
+}
+
+export interface UsageIngestStore {
+  /**
+   * Counts events exactly once: transactions of dedup-marker puts + pre-aggregated counter ADDs. Events
+   * must be distinct by (org, id). Returns one outcome per event, in order; never throws for one chunk.
+   */
+  commit(
+    events: readonly AcceptedUsage[],
+    options: { readonly shardSeed: number; readonly now: Date },
+  ): Promise<CommitOutcome[]>;
+  /** Records rejections idempotently (keyed by message and position). */
+  quarantine(rejections: readonly RejectedUsage[], now: Date): Promise<void>;
+}
+
+export interface PeriodUsage {
+  readonly cells: readonly UsageCell[];
+  /** Events counted in the period. */
+  readonly events: number;
+  readonly lastCountedAt?: string;
+}
+
+export interface UsageReader {
+  /**
+   * Sum of the period's total items over all shards: a bounded read whatever the event count. Cells keep
+   * their stretch (`termsFrom`), so each stretch can be rated under its own terms.
+   */
+  periodTotals(orgId: string, periodKey: string): Promise<PeriodUsage>;
+  /** The period's cells per UTC day (`YYYY-MM-DD` → cells), summed over shards. */
+  dailyCells(orgId: string, periodKey: string): Promise<Map<string, UsageCell[]>>;
+  /** The org's quarantined events, newest first; `undefined` lists the unknown-org partition. */
+  listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>>;
+  /** Org, budgets, thresholds notified and period totals in one round trip (entitlement, budget checks). */
+  snapshot(orgId: string, periodKey: string): Promise<UsageSnapshot>;
+}
+
+export interface UsageSnapshot {
+  readonly org?: Org;
+  readonly budgets?: BudgetSet;
+  /** Alert ids (`<limit>:<threshold>`) already notified in the period. */
+  readonly notified: ReadonlySet<string>;
+  readonly totals: PeriodUsage;
+}
+
+export interface BudgetStore {
+  get(orgId: string): Promise<BudgetSet | undefined>;
+  replace(orgId: string, next: BudgetSet, expectedVersion: number, audit: AuditEntry): Promise<void>;
+  markNotified(orgId: string, periodKey: string, alertIds: readonly string[]): Promise<void>;
+}
