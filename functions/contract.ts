@@ -1,27 +1,21 @@
-import type { z } from 'zod';
+import { API_CONTRACT } from './api/contract';
+import { AUDIT_CONTRACT } from './audit/contract';
+import type { RouteContract } from './kernel/http/contract';
 import { CONTACTS_CONTRACT } from './notices/contract';
-import { CORE_CONTRACT } from './orgs/contract';
+import { ORGS_CONTRACT } from './orgs/contract';
 import { PAYMENTS_CONTRACT } from './payments/contract';
 import { SUBSCRIPTIONS_CONTRACT } from './subscriptions/contract';
 import { USAGE_CONTRACT } from './usage/contract';
 
 /**
- * The HTTP contract per route id: zod schemas for path params, query, body and responses. Handlers
- * decode with these, and the OpenAPI document is generated from them, so the two cannot drift.
- * Each capability adds its own `<capability>.ts` and spreads it here.
+ * The HTTP contract of every route, by route id: each capability's `contract.ts`, spread here. The
+ * OpenAPI document and the route-table test read this map; a handler imports only its own
+ * capability's contract, so its bundle carries no other capability's schemas.
  */
-export interface RouteContract {
-  readonly params?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly body?: z.ZodType;
-  /** By status code. Error responses are the shared problem body. */
-  readonly responses: Readonly<Record<number, z.ZodType>>;
-  /** Extra content types the route can answer with (e.g. text/csv). */
-  readonly alsoProduces?: readonly string[];
-}
-
 export const CONTRACT = {
-  ...CORE_CONTRACT,
+  ...API_CONTRACT,
+  ...ORGS_CONTRACT,
+  ...AUDIT_CONTRACT,
   ...CONTACTS_CONTRACT,
   ...PAYMENTS_CONTRACT,
   ...SUBSCRIPTIONS_CONTRACT,

@@ -1,5 +1,6 @@
-import { z } from 'zod';
-import { CONTRACT, type RouteContract } from '../contract';
+import * as z from 'zod';
+import { CONTRACT } from '../contract';
+import type { RouteContract } from '../kernel/http/contract';
 import { ProblemBody } from '../kernel/http/contract';
 import { ROUTES } from '../routes';
 import { UsageEvent, UsageMessage } from '../usage/event-contract';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestamp, ListQuery, listOf, OrgId, OrgPath } from '../kernel/http/contract';
 import { NOTICE_KINDS } from './domain/notices';
 

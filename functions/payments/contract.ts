@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoTimestamp, OrgPath } from '../kernel/http/contract';
 
 /** Payment methods (SetupIntents, the mirror list) and the Stripe webhook. */

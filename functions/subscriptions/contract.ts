@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CurrencyCode, DecimalString, IsoTimestamp, MinorUnits, OrgPath } from '../kernel/http/contract';
-import { BILLING_MODELS } from '../kernel/pricing/plans';
+import { BILLING_MODELS, METERS } from '../kernel/pricing/plans';
 import { ADJUSTMENT_KINDS, SUBSCRIPTION_EVENT_TYPES } from './domain/subscription';
 
 /** Subscription routes. Writes accept `If-Match: "<version>"` (the `version` last read) to refuse lost updates. */
@@ -117,7 +117,51 @@ export const SubscriptionDetailResponse = SubscriptionResponse.extend({
   history: z.array(SubscriptionEventResponse),
 });
 
+/** The plan catalog (`GET /v1/plans`): what the subscriptions capability sells. */
+const Allowance = z.object({
+  llm_tokens: z.number().int().optional(),
+  tool_invocations: z.number().int().optional(),
+  agent_runs: z.number().int().optional(),
+});
+export const PlanResponse = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  description: z.string(),
+  billing_models: z.array(z.enum(BILLING_MODELS)),
+  default_billing_model: z.enum(BILLING_MODELS),
+  self_serve: z.boolean(),
+  currencies: z.array(z.string()),
+  prices: z.record(
+    z.string(),
+    z.object({
+      flat_fee: z.object({ amount_minor: MinorUnits, currency: z.string() }),
+      metered: z
+        .array(
+          z.object({
+            meter: z.enum(METERS),
+            model: z.string().optional(),
+            /** Token meters: which side of the model call the price is for. */
+            direction: z.enum(['input', 'output', 'cached_input']).optional(),
+            unit: z.enum(['token', 'invocation', 'run']),
+            /** Minor units per unit (Stripe's unit_amount_decimal). */
+            unit_amount_decimal: DecimalString,
+            tiers: z
+              .array(z.object({ up_to: z.number().int().nullable(), unit_amount_decimal: DecimalString }))
+              .optional(),
+          }),
+        )
+        .nullable(),
+    }),
+  ),
+  included_usage: Allowance,
+  hard_limits: Allowance.nullable(),
+  effective_from: IsoTimestamp,
+});
+export const PlanList = z.object({ data: z.array(PlanResponse) });
+
 export const SUBSCRIPTIONS_CONTRACT = {
+  listPlans: { responses: { 200: PlanList } },
   getSubscription: { params: OrgPath, responses: { 200: SubscriptionDetailResponse } },
   createSubscription: {
     params: OrgPath,

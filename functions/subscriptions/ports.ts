@@ -1,4 +1,6 @@
 import type { AuditEntry } from '../kernel/audit';
+import type { Currency } from '../kernel/money';
+import type { BillingModel } from '../kernel/pricing/plans';
 import type { AdjustmentLine, Subscription, SubscriptionEvent, Terms } from './domain/subscription';
 
 /** An adjustment line as stored, waiting for the next invoice (the invoicing capability consumes it). */
@@ -48,4 +50,41 @@ export interface SubscriptionStore {
     limit: number,
     cursor?: Record<string, unknown>,
   ): Promise<{ orgIds: string[]; cursor: Record<string, unknown> | undefined }>;
+}
+
+/**
+ * The commercial terms in force for an org at an instant: what usage is rated under. Implemented by
+ * the subscriptions capability; an org without a subscription is on the free tier in its default
+ * currency.
+ */
+export interface ActiveTerms {
+  readonly orgId: string;
+  readonly planId: string;
+  readonly planVersion: number;
+  readonly billingModel: BillingModel;
+  readonly currency: Currency;
+  /** Set when an enterprise contract's negotiated rates apply. */
+  readonly contractId?: string;
+}
+
+/** One segment of the terms timeline: these terms are in force from `from` (ISO) until the next one. */
+export interface TermsSegment {
+  readonly from: string;
+  readonly terms: ActiveTerms;
+}
+
+export interface TermsReader {
+  termsAt(orgId: string, at: Date): Promise<ActiveTerms | undefined>;
+  /**
+   * The segments in force at some instant of [from, to], oldest first: the one in force at `from` (if
+   * any; it may start earlier) and each one starting after it up to `to`. Empty: never subscribed, so
+   * the free plan in the org's default currency throughout. Read strongly consistent.
+   */
+  timeline(orgId: string, from: Date, to: Date): Promise<TermsSegment[]>;
+}
+
+/** What the last-method rule needs to know from the subscriptions capability. */
+export interface PaidSubscriptionReader {
+  /** True while the org has an active, paid, self-serve subscription (which needs a way to pay). */
+  hasActivePaidSelfServe(orgId: string): Promise<boolean>;
 }

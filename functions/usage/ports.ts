@@ -1,8 +1,10 @@
 import type { AuditEntry } from '../kernel/audit';
+import type { Currency } from '../kernel/money';
 import type { Org } from '../kernel/org';
 import type { Page } from '../kernel/ports';
+import type { UsageCell } from '../kernel/pricing/quantities';
 import type { BudgetSet } from './domain/budgets';
-import type { UsageCell, UsageEvent } from './domain/usage';
+import type { UsageEvent } from './domain/usage';
 
 /**
  * Ports of the usage capability (kept beside ports.ts so the shared file stays small). Implemented by
@@ -99,4 +101,25 @@ export interface BudgetStore {
   get(orgId: string): Promise<BudgetSet | undefined>;
   replace(orgId: string, next: BudgetSet, expectedVersion: number, audit: AuditEntry): Promise<void>;
   markNotified(orgId: string, periodKey: string, alertIds: readonly string[]): Promise<void>;
+}
+
+/**
+ * The real-time usage summary shown with the subscription (`usage_summary`). Owned by the usage
+ * capability; the subscription handler only embeds what this returns.
+ */
+export interface UsageSummaryView {
+  readonly currency: Currency;
+  readonly periodKey: string;
+  readonly asOf: string;
+  readonly meters: readonly {
+    readonly meter: string;
+    readonly model?: string;
+    readonly quantity: number;
+    readonly amountMinor: number;
+  }[];
+  readonly totalMinor: number;
+}
+
+export interface UsageSummaryReader {
+  currentPeriod(orgId: string): Promise<UsageSummaryView>;
 }

@@ -20,15 +20,16 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { deps } from '../../functions/kernel/compose';
+import { kernel } from '../../functions/kernel/compose';
 import { periodOf } from '../../functions/kernel/period';
 import { provisionOrg } from '../../functions/orgs/app/provision-org';
+import { deps as orgsDeps } from '../../functions/orgs/compose';
 import { QUEUES } from '../../functions/queues';
 import { USAGE_SHARDS } from '../../functions/usage/adapters/usage-store';
 import { ingestUsage } from '../../functions/usage/app/ingest-usage';
 import { getUsageSummary } from '../../functions/usage/app/usage-summary';
 import { publishUsage } from '../../functions/usage/client/usage-publisher';
-import { usageDeps } from '../../functions/usage/compose';
+import { deps as usageDeps } from '../../functions/usage/compose';
 import { handler } from '../../functions/usage/queue/consume-usage';
 import { ensureTable } from '../local/create-table';
 import { localDynamoClient, startDynamoDbLocal } from '../local/dynamodb-local';
@@ -82,11 +83,12 @@ async function main() {
   const sqs = localSqsClient(sqsLocal.endpoint);
   const queues = await createQueues(sqs, QUEUES);
   // Deps are built on first use, after the environment above points at the local stack.
-  const d = deps();
+  const d = kernel();
+  const orgs = orgsDeps();
   const ud = usageDeps();
   const newOrg = async (name: string) => {
     const orgId = `org_bench_${name}_${Date.now().toString(36)}`;
-    await provisionOrg(d, { actor: { type: 'system', id: 'bench' } }, { orgId, name, defaultCurrency: 'USD' });
+    await provisionOrg(orgs, { actor: { type: 'system', id: 'bench' } }, { orgId, name, defaultCurrency: 'USD' });
     return orgId;
   };
 

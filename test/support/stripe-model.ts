@@ -1,6 +1,6 @@
-import type { PaymentGateway } from '../../functions/kernel/ports';
 import type { StripeEventEnvelope } from '../../functions/payments/app/reconcile-stripe-event';
 import type { GatewayCustomer, GatewayDispute, GatewayPaymentMethod } from '../../functions/payments/domain/payments';
+import type { PaymentGateway } from '../../functions/payments/ports';
 
 /**
  * A model of Stripe for property tests of the reconciler: one customer, its payment methods and a

@@ -2,7 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../kernel/audit';
 import { keys } from '../../kernel/dynamo/keys';
 import { queryPartitionPage } from '../../kernel/dynamo/pagination';
-import type { AuditLog, ListOptions, Page } from '../../kernel/ports';
+import type { ListOptions, Page } from '../../kernel/ports';
+import type { AuditLog } from '../ports';
 
 /** Audit entries are written by each store inside its own transaction (items.auditPut); this only reads. */
 export class DynamoAuditLog implements AuditLog {

@@ -1,4 +1,5 @@
-import type { CoreDeps, ListOptions } from '../../kernel/ports';
+import type { ListOptions } from '../../kernel/ports';
+import type { AuditLog } from '../ports';
 
-export const listAudit = (deps: Pick<CoreDeps, 'audit'>, orgId: string, options: ListOptions) =>
+export const listAudit = (deps: { audit: AuditLog }, orgId: string, options: ListOptions) =>
   deps.audit.list(orgId, options);

@@ -1,8 +1,10 @@
-import { deps } from '../../kernel/compose';
+import { encodePage } from '../../kernel/http/encode';
 import { httpHandler, ok } from '../../kernel/http/http-handler';
-import { encodeAudit, encodePage } from '../../orgs/http/encode';
 import { listAudit } from '../app/list-audit';
+import { deps } from '../compose';
+import { AUDIT_CONTRACT } from '../contract';
+import { encodeAudit } from './encode';
 
-export const handler = httpHandler('listAudit', async ({ params, query }) =>
+export const handler = httpHandler(AUDIT_CONTRACT, 'listAudit', async ({ params, query }) =>
   ok(encodePage(await listAudit(deps(), params.org, query), encodeAudit)),
 );

@@ -6,7 +6,7 @@ import { conditionFailedInTransaction } from '../../kernel/dynamo/client';
 import { auditPut } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
 import { conflict } from '../../kernel/errors';
-import type { DunningStore } from '../../kernel/ports';
+import type { DunningStore } from '../ports';
 
 /**
  * Dunning transitions on the billing-status item: a conditional write on the version read, with the

@@ -1,8 +1,10 @@
 import { systemActor } from '../../kernel/audit';
 import { auditEntry } from '../../kernel/audit-entry';
 import type { BillingStatus } from '../../kernel/billing-status';
+import type { Clock } from '../../kernel/clock';
 import { isAppError, notFound } from '../../kernel/errors';
-import type { CallContext, CoreDeps, DunningStore, NoticeOutbox } from '../../kernel/ports';
+import type { BillingStatusReader, CallContext, IdGenerator } from '../../kernel/ports';
+import type { NoticeOutbox } from '../../notices/ports';
 import {
   DEFAULT_DUNNING_POLICY,
   type DunningEvent,
@@ -11,8 +13,12 @@ import {
   transition,
   withDunning,
 } from '../domain/dunning';
+import type { DunningStore } from '../ports';
 
-export type DunningDeps = Pick<CoreDeps, 'clock' | 'ids' | 'billingStatus'> & {
+export type DunningDeps = {
+  clock: Clock;
+  ids: IdGenerator;
+  billingStatus: BillingStatusReader;
   dunning: DunningStore;
   notices: NoticeOutbox;
   dunningPolicy?: DunningPolicy;

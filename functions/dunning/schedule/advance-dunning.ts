@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { deps } from '../../kernel/compose';
 import { logger } from '../../kernel/logger';
 import { advanceDunning } from '../app/dunning';
+import { deps } from '../compose';
 
 /** Hourly: orgs whose dunning deadline passed move past_due → grace → suspended → canceled. */
 export const handler = async (_event: ScheduledEvent) => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CURRENCIES } from '../money';
 import { ORG_ID_PATTERN } from '../org';
 
@@ -30,3 +30,17 @@ export const ProblemBody = z.object({
     details: z.unknown().optional(),
   }),
 });
+
+/**
+ * A route's HTTP contract: zod schemas for path params, query, body and responses. Handlers decode
+ * with these and the OpenAPI document is generated from them, so the two cannot drift.
+ */
+export interface RouteContract {
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  /** By status code. Error responses are the shared problem body. */
+  readonly responses: Readonly<Record<number, z.ZodType>>;
+  /** Extra content types the route can answer with (e.g. text/csv). */
+  readonly alsoProduces?: readonly string[];
+}

@@ -4,12 +4,12 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { CONTRACT, type RouteContract, type RouteId } from '../../contract';
 import { findRoute } from '../../routes';
-import { deps } from '../compose';
+import { kernel } from '../compose';
 import { validation } from '../errors';
 import { logger } from '../logger';
 import type { CallContext } from '../ports';
+import type { RouteContract } from './contract';
 import { actorOf, authorize, type Principal, principalFrom } from './principal';
 import { errorResponse, toAppError } from './problem';
 
@@ -54,12 +54,17 @@ export const text = (contentType: string, body: string, headers?: Record<string,
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
 
-export function httpHandler<R extends RouteId>(
+/**
+ * `contracts` is the route's capability contract (its `contract.ts`): a handler bundles only its own
+ * capability's schemas.
+ */
+export function httpHandler<C extends Record<string, RouteContract>, R extends keyof C & string>(
+  contracts: C,
   routeId: R,
-  run: (request: HttpRequest<(typeof CONTRACT)[R]>) => Promise<HttpResult>,
+  run: (request: HttpRequest<C[R]>) => Promise<HttpResult>,
 ) {
   const route = findRoute(routeId);
-  const contract: RouteContract = CONTRACT[routeId];
+  const contract: RouteContract = contracts[routeId]!;
 
   // Authorization runs as the first middleware, before the body is even parsed: a caller who may not
   // act learns nothing from validation errors.
@@ -80,7 +85,7 @@ export function httpHandler<R extends RouteId>(
         ctx: { actor: principal ? actorOf(principal) : { type: 'system', id: route.id }, requestId },
         headers: event.headers ?? {},
         event,
-      } as HttpRequest<(typeof CONTRACT)[R]>;
+      } as HttpRequest<C[R]>;
       return await withIdempotency(route.id, event, principal, body, () => run(request).then(encode));
     } catch (error) {
       return errorOut(error);
@@ -167,12 +172,12 @@ async function withIdempotency(
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw validation('invalid_idempotency_key', 'Idempotency-Key must be 1–255 of A–Z a–z 0–9 _ . : -');
   }
-  const store = deps().idempotency;
+  const { idempotency: store, clock } = kernel();
   const scope = principal.orgId ?? `platform:${principal.sub}`;
   const hash = createHash('sha256')
     .update(`${event.requestContext.http.method} ${event.rawPath}\n${canonicalJson(body)}`)
     .digest('hex');
-  const begun = await store.begin(scope, routeId, key, hash, deps().clock.now());
+  const begun = await store.begin(scope, routeId, key, hash, clock.now());
   if (begun.state === 'replay') {
     const { statusCode, body: storedBody, contentType } = begun.response;
     return { statusCode, body: storedBody, headers: { 'content-type': contentType, 'idempotent-replayed': 'true' } };

@@ -1,5 +1,3 @@
-import type { MeterQuantity, UsageCell } from '../../usage/domain/usage';
-import { totalsByMeterModel } from '../../usage/domain/usage';
 import { type Currency, Dec, decimal, roundMinor } from '../money';
 import {
   type BillingModel,
@@ -11,6 +9,7 @@ import {
   type PriceTier,
   type UsageAllowance,
 } from './plans';
+import { type MeterQuantity, totalsByMeterModel, type UsageCell } from './quantities';
 
 /**
  * Rating: quantities → money under a price sheet. Pure and general: the usage summary, cost analytics

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NoticeSender } from '../../kernel/ports';
+import type { NoticeSender } from '../ports';
 
 /**
  * The local stack's mail: each message becomes a file under NOTIFICATIONS_DIR/<notice>/<recipient>.txt,

@@ -23,16 +23,9 @@ import {
   queryPartitionPage,
 } from '../../kernel/dynamo/pagination';
 import { notFound } from '../../kernel/errors';
-import type {
-  ContactStore,
-  IdGenerator,
-  ListOptions,
-  NoticeDeliveryStore,
-  NoticeOutbox,
-  NoticeRequest,
-  Page,
-} from '../../kernel/ports';
+import type { IdGenerator, ListOptions, Page } from '../../kernel/ports';
 import type { Contact, Delivery, Notice } from '../domain/notices';
+import type { ContactStore, NoticeDeliveryStore, NoticeOutbox, NoticeRequest } from '../ports';
 
 /** Notice causes and their markers outlive every retry window (Stripe: 3 days, SQS: 14). */
 const CAUSE_TTL_SECONDS = 400 * 86_400;

@@ -1,6 +1,6 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { dependencyUnavailable } from '../../kernel/errors';
-import type { NoticeSender } from '../../kernel/ports';
+import type { NoticeSender } from '../ports';
 
 /** Amazon SES (v2) in the deployed stack. The from-address is a verified SES identity. */
 export class SesNoticeSender implements NoticeSender {

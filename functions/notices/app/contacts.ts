@@ -1,8 +1,10 @@
 import { auditEntry } from '../../kernel/audit-entry';
-import type { CallContext, ContactStore, CoreDeps, ListOptions } from '../../kernel/ports';
+import type { Clock } from '../../kernel/clock';
+import type { CallContext, IdGenerator, ListOptions } from '../../kernel/ports';
 import type { Contact, NoticeKind } from '../domain/notices';
+import type { ContactStore } from '../ports';
 
-type ContactDeps = Pick<CoreDeps, 'clock' | 'ids'> & { contacts: ContactStore };
+type ContactDeps = { clock: Clock; ids: IdGenerator; contacts: ContactStore };
 
 export interface AddContactInput {
   orgId: string;

@@ -1,5 +1,5 @@
-import type { ContactStore, NoticeDeliveryStore, NoticeSender } from '../../kernel/ports';
 import { recipientsFor } from '../domain/notices';
+import type { ContactStore, NoticeDeliveryStore, NoticeSender } from '../ports';
 
 type DeliveryDeps = {
   notices: NoticeDeliveryStore;

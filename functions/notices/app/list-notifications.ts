@@ -1,4 +1,5 @@
-import type { ListOptions, NoticeDeliveryStore } from '../../kernel/ports';
+import type { ListOptions } from '../../kernel/ports';
+import type { NoticeDeliveryStore } from '../ports';
 
 export const listNotifications = (
   deps: { notices: Pick<NoticeDeliveryStore, 'listNotices'> },

@@ -1,9 +1,10 @@
-import { deps } from '../../kernel/compose';
 import { created, httpHandler } from '../../kernel/http/http-handler';
 import { addContact } from '../app/contacts';
+import { deps } from '../compose';
+import { CONTACTS_CONTRACT } from '../contract';
 import { encodeContact } from './encode';
 
-export const handler = httpHandler('addContact', async ({ params, body, ctx }) =>
+export const handler = httpHandler(CONTACTS_CONTRACT, 'addContact', async ({ params, body, ctx }) =>
   created(
     encodeContact(
       await addContact(deps(), ctx, {

@@ -1,9 +1,10 @@
-import { deps } from '../../kernel/compose';
+import { encodePage } from '../../kernel/http/encode';
 import { httpHandler, ok } from '../../kernel/http/http-handler';
-import { encodePage } from '../../orgs/http/encode';
 import { listContacts } from '../app/contacts';
+import { deps } from '../compose';
+import { CONTACTS_CONTRACT } from '../contract';
 import { encodeContact } from './encode';
 
-export const handler = httpHandler('listContacts', async ({ params, query }) =>
+export const handler = httpHandler(CONTACTS_CONTRACT, 'listContacts', async ({ params, query }) =>
   ok(encodePage(await listContacts(deps(), params.org, query), encodeContact)),
 );

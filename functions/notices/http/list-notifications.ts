@@ -1,9 +1,10 @@
-import { deps } from '../../kernel/compose';
+import { encodePage } from '../../kernel/http/encode';
 import { httpHandler, ok } from '../../kernel/http/http-handler';
-import { encodePage } from '../../orgs/http/encode';
 import { listNotifications } from '../app/list-notifications';
+import { deps } from '../compose';
+import { CONTACTS_CONTRACT } from '../contract';
 import { encodeNotification } from './encode';
 
-export const handler = httpHandler('listNotifications', async ({ params, query }) =>
+export const handler = httpHandler(CONTACTS_CONTRACT, 'listNotifications', async ({ params, query }) =>
   ok(encodePage(await listNotifications(deps(), params.org, query), encodeNotification)),
 );

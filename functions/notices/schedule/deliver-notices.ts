@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { deps } from '../../kernel/compose';
 import { logger } from '../../kernel/logger';
 import { deliverPendingNotices } from '../app/deliver-notices';
+import { deps } from '../compose';
 
 /** Every minute: sends what the notice outbox holds to the subscribed contacts, exactly once each. */
 export const handler = async (_event: ScheduledEvent) => {

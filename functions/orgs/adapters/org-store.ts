@@ -6,7 +6,7 @@ import { auditPut, getData, item } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
 import { conflict } from '../../kernel/errors';
 import type { Org } from '../../kernel/org';
-import type { OrgStore } from '../../kernel/ports';
+import type { OrgStore } from '../ports';
 
 export class DynamoOrgStore implements OrgStore {
   constructor(

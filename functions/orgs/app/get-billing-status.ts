@@ -1,13 +1,13 @@
 import { type BillingStatus, newSpendAllowed } from '../../kernel/billing-status';
 import { notFound } from '../../kernel/errors';
-import type { CoreDeps } from '../../kernel/ports';
+import type { BillingStatusReader } from '../../kernel/ports';
 
 export interface BillingStatusView extends BillingStatus {
   newSpendAllowed: boolean;
 }
 
 export async function getBillingStatus(
-  deps: Pick<CoreDeps, 'billingStatus'>,
+  deps: { billingStatus: BillingStatusReader },
   orgId: string,
 ): Promise<BillingStatusView> {
   const status = await deps.billingStatus.get(orgId);

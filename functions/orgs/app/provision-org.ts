@@ -1,8 +1,10 @@
 import { auditEntry } from '../../kernel/audit-entry';
 import { initialBillingStatus } from '../../kernel/billing-status';
+import type { Clock } from '../../kernel/clock';
 import type { Currency } from '../../kernel/money';
 import type { Org } from '../../kernel/org';
-import type { CallContext, CoreDeps } from '../../kernel/ports';
+import type { CallContext, IdGenerator } from '../../kernel/ports';
+import type { OrgStore } from '../ports';
 
 export interface ProvisionOrgInput {
   orgId: string;
@@ -20,7 +22,7 @@ export interface ProvisionOrgResult {
  * nature: provisioning the same values again changes nothing and writes no audit entry.
  */
 export async function provisionOrg(
-  deps: Pick<CoreDeps, 'clock' | 'ids' | 'orgs'>,
+  deps: { clock: Clock; ids: IdGenerator; orgs: OrgStore },
   ctx: CallContext,
   input: ProvisionOrgInput,
 ): Promise<ProvisionOrgResult> {

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../kernel/dynamo/keys';
 import { partitionQuery, queryItems } from '../../kernel/dynamo/pagination';
-import type { PaymentMethodCheck } from '../../kernel/ports';
+import type { PaymentMethodCheck } from '../ports';
 
 /**
  * Reads the payment-method mirror (written by the payments reconciler) for a default method. A strongly

@@ -4,10 +4,10 @@ import { cancellationReasons } from '../../kernel/dynamo/client';
 import { auditPut, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
 import { partitionQuery, queryAllItems } from '../../kernel/dynamo/pagination';
-import type { PaymentMethodReader } from '../../kernel/ports';
 import type { InboxOutcome } from '../app/stripe-events';
 import type { PaymentMethodMirror } from '../domain/payment-method';
 import type { MirrorPlan } from '../domain/payments';
+import type { PaymentMethodReader } from '../ports';
 import { finishUpdate } from './stripe-event-inbox';
 
 export type MirrorWriteResult = 'applied' | 'conflict' | 'already_handled';

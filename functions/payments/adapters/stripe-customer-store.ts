@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } fro
 import { conditionFailureItem, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
-import type { StripeCustomerStore } from '../../kernel/ports';
+import type { StripeCustomerStore } from '../ports';
 
 export interface StripeCustomerLink {
   readonly orgId: string;

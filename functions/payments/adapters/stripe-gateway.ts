@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import type { PaymentGateway } from '../../kernel/ports';
 import { isResourceMissing, toAppErrorFromStripe } from '../../kernel/stripe/errors';
 import type { GatewayCustomer, GatewayDispute, GatewayPaymentMethod } from '../domain/payments';
+import type { PaymentGateway } from '../ports';
 
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 const idOf = (ref: string | { id: string } | null | undefined): string | null =>

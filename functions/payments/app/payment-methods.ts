@@ -1,15 +1,11 @@
 import type { Clock } from '../../kernel/clock';
 import { businessRule, notFound } from '../../kernel/errors';
 import type { Org } from '../../kernel/org';
-import type {
-  CallContext,
-  OrgStore,
-  PaidSubscriptionReader,
-  PaymentGateway,
-  PaymentMethodReader,
-  StripeCustomerStore,
-} from '../../kernel/ports';
+import type { CallContext } from '../../kernel/ports';
+import type { OrgStore } from '../../orgs/ports';
+import type { PaidSubscriptionReader } from '../../subscriptions/ports';
 import type { PaymentMethodMirror } from '../domain/payment-method';
+import type { PaymentGateway, PaymentMethodReader, StripeCustomerStore } from '../ports';
 
 /**
  * Payment methods through client-side tokenization: the server creates SetupIntents and manages the

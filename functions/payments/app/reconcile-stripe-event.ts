@@ -3,7 +3,7 @@ import { auditEntry } from '../../kernel/audit-entry';
 import type { BillingStatus, DisputeSummary, FreezeReason } from '../../kernel/billing-status';
 import type { Clock } from '../../kernel/clock';
 import { AppError } from '../../kernel/errors';
-import type { BillingStatusReader, IdGenerator, PaymentGateway, StripeCustomerStore } from '../../kernel/ports';
+import type { BillingStatusReader, IdGenerator } from '../../kernel/ports';
 import type { PaymentMethodMirror } from '../domain/payment-method';
 import {
   type DisputeRecord,
@@ -15,6 +15,7 @@ import {
   planDispute,
   planPaymentMethodMirror,
 } from '../domain/payments';
+import type { PaymentGateway, StripeCustomerStore } from '../ports';
 import {
   APPLIED_EVENT_TYPES,
   AWAITING_HANDLER_EVENT_TYPES,

@@ -1,15 +1,16 @@
-import { deps } from '../../kernel/compose';
 import { httpHandler, ok } from '../../kernel/http/http-handler';
 import { logger } from '../../kernel/logger';
 import { verifyStripeWebhook, webhookSecrets } from '../adapters/webhook-verifier';
 import { acceptStripeEvent } from '../app/stripe-events';
+import { deps } from '../compose-stripe';
+import { PAYMENTS_CONTRACT } from '../contract';
 
 /**
  * Stripe → us. The signature is checked on the RAW body: this route has no contract body, so nothing
  * parses it first; API Gateway may deliver it base64-encoded, which is decoded back to the exact bytes.
  * 2xx only once the event is durably queued; a failure to queue answers 5xx so Stripe retries.
  */
-export const handler = httpHandler('receiveStripeWebhook', async ({ event, headers }) => {
+export const handler = httpHandler(PAYMENTS_CONTRACT, 'receiveStripeWebhook', async ({ event, headers }) => {
   const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   const d = deps();
   const verified = verifyStripeWebhook(

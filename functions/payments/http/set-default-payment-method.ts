@@ -1,9 +1,10 @@
-import { deps } from '../../kernel/compose';
 import { httpHandler, ok } from '../../kernel/http/http-handler';
 import { requestKeyOf, setDefaultPaymentMethod } from '../app/payment-methods';
+import { deps } from '../compose-stripe';
+import { PAYMENTS_CONTRACT } from '../contract';
 import { encodePaymentMethod } from './encode';
 
-export const handler = httpHandler('setDefaultPaymentMethod', async ({ params, ctx, headers }) => {
+export const handler = httpHandler(PAYMENTS_CONTRACT, 'setDefaultPaymentMethod', async ({ params, ctx, headers }) => {
   const method = await setDefaultPaymentMethod(
     deps(),
     requestKeyOf(ctx, headers['idempotency-key']),

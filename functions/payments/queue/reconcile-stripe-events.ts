@@ -1,9 +1,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { deps } from '../../kernel/compose';
+import * as z from 'zod';
 import { isAppError } from '../../kernel/errors';
 import { logger } from '../../kernel/logger';
 import { reconcileStripeEvent, type StripeEventEnvelope } from '../app/reconcile-stripe-event';
+import { deps } from '../compose-stripe';
 
 /** The part of a Stripe event the reconciler relies on; anything else passes through untouched. */
 const StripeEventMessage = z.looseObject({

@@ -1,6 +1,7 @@
 import { notFound } from '../../kernel/errors';
 import type { Period } from '../../kernel/period';
-import type { OrgStore, UsageSummaryReader, UsageSummaryView } from '../../kernel/ports';
+import type { OrgStore } from '../../orgs/ports';
+import type { UsageSummaryReader, UsageSummaryView } from '../../usage/ports';
 import { currentPeriod, type Subscription, type SubscriptionEvent, settle, type Terms } from '../domain/subscription';
 import type { PendingAdjustment, SubscriptionStore } from '../ports';
 import { fallbackTerms, termsUnder } from './subscription-common';

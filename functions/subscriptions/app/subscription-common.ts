@@ -4,8 +4,10 @@ import type { Clock } from '../../kernel/clock';
 import { businessRule, conflict, notFound } from '../../kernel/errors';
 import type { Currency } from '../../kernel/money';
 import { periodOf } from '../../kernel/period';
-import type { CallContext, IdGenerator, OrgStore, PaymentMethodCheck } from '../../kernel/ports';
+import type { CallContext, IdGenerator } from '../../kernel/ports';
 import { freeTerms } from '../../kernel/pricing/rating';
+import type { OrgStore } from '../../orgs/ports';
+import type { PaymentMethodCheck } from '../../payments/ports';
 import {
   type AdjustmentLine,
   type EventDraft,

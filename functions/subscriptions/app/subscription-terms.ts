@@ -1,6 +1,6 @@
-import type { ActiveTerms, OrgStore, PaidSubscriptionReader, TermsReader, TermsSegment } from '../../kernel/ports';
+import type { OrgStore } from '../../orgs/ports';
 import { settle } from '../domain/subscription';
-import type { SubscriptionStore } from '../ports';
+import type { ActiveTerms, PaidSubscriptionReader, SubscriptionStore, TermsReader, TermsSegment } from '../ports';
 import { fallbackTerms } from './subscription-common';
 
 /**

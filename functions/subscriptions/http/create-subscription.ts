@@ -1,10 +1,11 @@
-import { deps } from '../../kernel/compose';
 import { created, httpHandler } from '../../kernel/http/http-handler';
 import type { Currency } from '../../kernel/money';
 import { createSubscription } from '../app/create-subscription';
+import { deps } from '../compose';
+import { SUBSCRIPTIONS_CONTRACT } from '../contract';
 import { encodeChange } from './encode';
 
-export const handler = httpHandler('createSubscription', async ({ params, body, ctx }) =>
+export const handler = httpHandler(SUBSCRIPTIONS_CONTRACT, 'createSubscription', async ({ params, body, ctx }) =>
   created(
     encodeChange(
       await createSubscription(deps(), ctx, {

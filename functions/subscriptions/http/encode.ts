@@ -1,6 +1,8 @@
 import { validation } from '../../kernel/errors';
+import type { Currency } from '../../kernel/money';
 import type { Period } from '../../kernel/period';
-import type { UsageSummaryView } from '../../kernel/ports';
+import type { Meter, PlanVersion } from '../../kernel/pricing/plans';
+import type { UsageSummaryView } from '../../usage/ports';
 import type { SubscriptionView } from '../app/get-subscription';
 import type { SubscriptionChange } from '../app/subscription-common';
 import {
@@ -162,3 +164,53 @@ export function expectedVersionFrom(headers: Readonly<Record<string, string | un
   if (!match) throw validation('invalid_if_match', 'If-Match must be the subscription version, e.g. "3"');
   return Number(match[1]);
 }
+
+/** The plan catalog: the shape is `PlanResponse` in subscriptions/contract.ts. */
+const encodeAllowance = (a: PlanVersion['included']) => ({ ...a });
+
+/** Token prices are per model and direction; the direction is spelled out so clients need not parse meter names. */
+const TOKEN_DIRECTIONS: Partial<Record<Meter, 'input' | 'output' | 'cached_input'>> = {
+  llm_input_tokens: 'input',
+  llm_output_tokens: 'output',
+  llm_cached_input_tokens: 'cached_input',
+};
+const UNITS: Record<Meter, 'token' | 'invocation' | 'run'> = {
+  llm_input_tokens: 'token',
+  llm_output_tokens: 'token',
+  llm_cached_input_tokens: 'token',
+  tool_invocations: 'invocation',
+  agent_runs: 'run',
+};
+
+export const encodePlan = (plan: PlanVersion) => ({
+  id: plan.id,
+  version: plan.version,
+  name: plan.name,
+  description: plan.description,
+  billing_models: [...plan.billingModels],
+  default_billing_model: plan.defaultBillingModel,
+  self_serve: plan.selfServe,
+  currencies: Object.keys(plan.prices),
+  prices: Object.fromEntries(
+    Object.entries(plan.prices).map(([currency, sheet]) => [
+      currency,
+      {
+        flat_fee: { amount_minor: sheet.flatFeeMinor, currency: currency as Currency },
+        metered:
+          sheet.metered?.map((m) => ({
+            meter: m.meter,
+            ...(m.model ? { model: m.model } : {}),
+            ...(TOKEN_DIRECTIONS[m.meter] ? { direction: TOKEN_DIRECTIONS[m.meter] } : {}),
+            unit: UNITS[m.meter],
+            unit_amount_decimal: m.unitAmountDecimal,
+            ...(m.tiers
+              ? { tiers: m.tiers.map((t) => ({ up_to: t.upTo, unit_amount_decimal: t.unitAmountDecimal })) }
+              : {}),
+          })) ?? null,
+      },
+    ]),
+  ),
+  included_usage: encodeAllowance(plan.included),
+  hard_limits: plan.hardLimits ? encodeAllowance(plan.hardLimits) : null,
+  effective_from: plan.effectiveFrom,
+});

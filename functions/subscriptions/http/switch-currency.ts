@@ -1,10 +1,11 @@
-import { deps } from '../../kernel/compose';
 import { httpHandler, ok } from '../../kernel/http/http-handler';
 import type { Currency } from '../../kernel/money';
 import { switchCurrency } from '../app/switch-currency';
+import { deps } from '../compose';
+import { SUBSCRIPTIONS_CONTRACT } from '../contract';
 import { encodeChange, expectedVersionFrom } from './encode';
 
-export const handler = httpHandler('switchCurrency', async ({ params, body, ctx, headers }) =>
+export const handler = httpHandler(SUBSCRIPTIONS_CONTRACT, 'switchCurrency', async ({ params, body, ctx, headers }) =>
   ok(
     encodeChange(
       await switchCurrency(deps(), ctx, {

@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
-import { deps } from '../../kernel/compose';
 import { logger } from '../../kernel/logger';
 import { rollupPeriods } from '../app/rollup-periods';
+import { deps } from '../compose';
 
 /** Every 15 minutes: applies subscription changes due at a period boundary (idempotent; late runs are fine). */
 export const handler = async (_event: ScheduledEvent) => {

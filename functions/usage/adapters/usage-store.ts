@@ -11,7 +11,8 @@ import { ITEM_SCHEMA_VERSION, keys, type TableKey } from '../../kernel/dynamo/ke
 import { partitionQuery, queryAllItems, queryPartitionPage } from '../../kernel/dynamo/pagination';
 import { dayKey, periodOf } from '../../kernel/period';
 import type { Page } from '../../kernel/ports';
-import { cellIncrements, DEDUP_MARKER_DAYS, parseCellKey, type UsageCell } from '../domain/usage';
+import type { UsageCell } from '../../kernel/pricing/quantities';
+import { cellIncrements, DEDUP_MARKER_DAYS, parseCellKey } from '../domain/usage';
 import type {
   AcceptedUsage,
   CommitOutcome,

@@ -3,8 +3,11 @@ import type { Clock } from '../../kernel/clock';
 import { notFound, validation } from '../../kernel/errors';
 import { type Currency, formatMajor } from '../../kernel/money';
 import { type Period, periodOf } from '../../kernel/period';
-import type { CallContext, IdGenerator, NoticeOutbox, TermsReader } from '../../kernel/ports';
+import type { CallContext, IdGenerator } from '../../kernel/ports';
+import type { UsageCell } from '../../kernel/pricing/quantities';
 import { ratePeriod } from '../../kernel/pricing/rating';
+import type { NoticeOutbox } from '../../notices/ports';
+import type { TermsReader } from '../../subscriptions/ports';
 import {
   alertId,
   appliesTo,
@@ -18,7 +21,6 @@ import {
   quotaStatus,
   quotasOf,
 } from '../domain/budgets';
-import type { UsageCell } from '../domain/usage';
 import type { BudgetStore, UsageReader, UsageSnapshot } from '../ports';
 import { periodStretches, type ResolvedTerms, readPeriodTimeline, type TermsStretch } from './usage-terms';
 
@@ -27,9 +29,9 @@ export interface BudgetDeps {
   readonly ids: IdGenerator;
   readonly usageReader: UsageReader;
   readonly budgets: BudgetStore;
-  readonly terms?: TermsReader;
-  /** The subscriptions capability's outbox; while unwired, thresholds stay un-notified (sent once wired). */
-  readonly notices?: NoticeOutbox;
+  readonly terms: TermsReader;
+  /** The notices capability's outbox. */
+  readonly notices: NoticeOutbox;
 }
 
 export const DEFAULT_THRESHOLDS = [50, 80, 100] as const;
@@ -82,7 +84,6 @@ async function evaluate(deps: BudgetDeps, orgId: string, now: Date): Promise<Eva
  * and the outbox's dedup by cause makes a crash between enqueue and record harmless.
  */
 export async function notifyCrossedThresholds(deps: BudgetDeps, orgIds: readonly string[]): Promise<number> {
-  if (!deps.notices) return 0;
   const now = deps.clock.now();
   let sent = 0;
   for (const orgId of orgIds) {

@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { Clock } from '../../kernel/clock';
-import {
-  canonicalPayload,
-  checkTimestamp,
-  isLate,
-  type MeterQuantity,
-  stretchStart,
-  type UsageEvent,
-} from '../domain/usage';
+import type { MeterQuantity } from '../../kernel/pricing/quantities';
+import { canonicalPayload, checkTimestamp, isLate, stretchStart, type UsageEvent } from '../domain/usage';
 import { type UsageEventParsed, UsageEvent as UsageEventSchema } from '../event-contract';
 import type { AcceptedUsage, CommitOutcome, RejectedUsage, UsageIngestStore } from '../ports';
 
@@ -34,11 +28,11 @@ export interface IngestDeps {
   /**
    * The starts (ISO) of the org's terms segments in force at some instant of [from, to], read strongly
    * consistent once per org and batch: each event is counted in the stretch of its period whose terms
-   * were in force at its timestamp. Absent (no subscriptions capability): one stretch per period.
+   * were in force at its timestamp.
    */
-  readonly termsStarts?: (orgId: string, from: Date, to: Date) => Promise<readonly string[]>;
+  readonly termsStarts: (orgId: string, from: Date, to: Date) => Promise<readonly string[]>;
   /** Called with the orgs whose usage this batch touched (counted or duplicate), after counting. */
-  readonly afterCounting?: (orgIds: readonly string[]) => Promise<void>;
+  readonly afterCounting: (orgIds: readonly string[]) => Promise<void>;
 }
 
 export interface IngestResult {
@@ -283,21 +277,19 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
 
   // 6. Budgets: evaluated for every org the batch touched, duplicates included, so a batch retried after
   // a crash between counting and notifying still notifies (the outbox deduplicates by cause).
-  if (deps.afterCounting) {
-    const touched = [
-      ...new Set(
-        distinct
-          .filter((_c, i) => outcomes[i]!.kind === 'counted' || outcomes[i]!.kind === 'duplicate')
-          .map((c) => c.accepted.event.orgId),
-      ),
-    ];
-    if (touched.length > 0) {
-      try {
-        await deps.afterCounting(touched);
-      } catch {
-        const touchedSet = new Set(touched);
-        for (const c of distinct) if (touchedSet.has(c.accepted.event.orgId)) failed.add(c.messageId);
-      }
+  const touched = [
+    ...new Set(
+      distinct
+        .filter((_c, i) => outcomes[i]!.kind === 'counted' || outcomes[i]!.kind === 'duplicate')
+        .map((c) => c.accepted.event.orgId),
+    ),
+  ];
+  if (touched.length > 0) {
+    try {
+      await deps.afterCounting(touched);
+    } catch {
+      const touchedSet = new Set(touched);
+      for (const c of distinct) if (touchedSet.has(c.accepted.event.orgId)) failed.add(c.messageId);
     }
   }
 
@@ -317,12 +309,11 @@ async function termsStartsByOrg(
       if (event.timestamp > span.to) span.to = event.timestamp;
     }
   }
-  const read = deps.termsStarts;
   const out = new Map<string, readonly string[]>();
   await Promise.all(
     [...spans].map(async ([orgId, { from, to }]) => {
       try {
-        out.set(orgId, read ? await read(orgId, from, to) : []);
+        out.set(orgId, await deps.termsStarts(orgId, from, to));
       } catch {
         // Left out: the org's records are retried.
       }

@@ -2,11 +2,12 @@ import type { Clock } from '../../kernel/clock';
 import { validation } from '../../kernel/errors';
 import { type Currency, decimal } from '../../kernel/money';
 import { nextPeriod, type Period, periodOf } from '../../kernel/period';
-import type { OrgStore, TermsReader } from '../../kernel/ports';
 import type { Meter } from '../../kernel/pricing/plans';
+import { totalsByMeterModel, type UsageCell } from '../../kernel/pricing/quantities';
 import { allocate, cellOfLine, type Rating, type RatingSheet, rate, ratePeriod } from '../../kernel/pricing/rating';
+import type { OrgStore } from '../../orgs/ports';
+import type { TermsReader } from '../../subscriptions/ports';
 import { budgetStatus, type LimitStatus } from '../domain/budgets';
-import { totalsByMeterModel, type UsageCell } from '../domain/usage';
 import type { BudgetStore, UsageReader } from '../ports';
 import { resolvePeriodTerms } from './usage-terms';
 
@@ -23,8 +24,8 @@ export interface AnalyticsDeps {
   readonly clock: Clock;
   readonly orgs: Pick<OrgStore, 'get'>;
   readonly usageReader: UsageReader;
-  readonly terms?: TermsReader;
-  readonly budgets?: BudgetStore;
+  readonly terms: TermsReader;
+  readonly budgets: BudgetStore;
 }
 
 export interface RangeQuery {
@@ -253,7 +254,7 @@ export async function getForecast(deps: AnalyticsDeps, orgId: string): Promise<F
   const [daily, stretches, budgetSet] = await Promise.all([
     deps.usageReader.dailyCells(orgId, period.key),
     resolvePeriodTerms(deps, orgId, period, now),
-    deps.budgets?.get(orgId),
+    deps.budgets.get(orgId),
   ]);
   const terms = stretches[stretches.length - 1]!;
   const length = period.end.getTime() - period.start.getTime();

@@ -1,9 +1,10 @@
 import type { Clock } from '../../kernel/clock';
 import { type Period, periodOf } from '../../kernel/period';
-import type { OrgStore, TermsReader } from '../../kernel/ports';
 import type { Meter } from '../../kernel/pricing/plans';
+import { compareMeterModel } from '../../kernel/pricing/quantities';
 import { type PeriodRating, type RatedLine, ratePeriod } from '../../kernel/pricing/rating';
-import { compareMeterModel } from '../domain/usage';
+import type { OrgStore } from '../../orgs/ports';
+import type { TermsReader } from '../../subscriptions/ports';
 import type { UsageReader } from '../ports';
 import { resolvePeriodTerms } from './usage-terms';
 
@@ -38,7 +39,7 @@ export interface UsageSummaryDeps {
   readonly clock: Clock;
   readonly orgs: Pick<OrgStore, 'get'>;
   readonly usageReader: UsageReader;
-  readonly terms?: TermsReader;
+  readonly terms: TermsReader;
 }
 
 export async function getUsageSummary(deps: UsageSummaryDeps, orgId: string): Promise<UsageSummary> {

@@ -1,9 +1,10 @@
 import { notFound } from '../../kernel/errors';
 import type { Org } from '../../kernel/org';
 import type { Period } from '../../kernel/period';
-import type { OrgStore, TermsReader, TermsSegment } from '../../kernel/ports';
 import type { PlanVersion } from '../../kernel/pricing/plans';
 import { freeTerms, type PlanTerms, planOf, type RatingSheet, ratingSheetFor } from '../../kernel/pricing/rating';
+import type { OrgStore } from '../../orgs/ports';
+import type { TermsReader, TermsSegment } from '../../subscriptions/ports';
 
 /**
  * The terms usage is rated under: the subscriptions capability's TermsReader when it is wired and has
@@ -44,7 +45,7 @@ const sameTerms = (a: PlanTerms, b: PlanTerms) =>
  * Usage counters carry the start of their stretch (`termsFrom`), which `ratePeriod` maps onto these.
  */
 export async function resolvePeriodTerms(
-  deps: { readonly orgs: Pick<OrgStore, 'get'>; readonly terms?: TermsReader },
+  deps: { readonly orgs: Pick<OrgStore, 'get'>; readonly terms: TermsReader },
   orgId: string,
   period: Period,
   until: Date,
@@ -58,15 +59,15 @@ export async function resolvePeriodTerms(
   return periodStretches(timeline, org, period);
 }
 
-/** The terms segments in force during `period` up to `until` (empty without a terms reader). */
+/** The terms segments in force during `period` up to `until` (empty: never subscribed). */
 export async function readPeriodTimeline(
-  terms: TermsReader | undefined,
+  terms: TermsReader,
   orgId: string,
   period: Period,
   until: Date,
 ): Promise<TermsSegment[]> {
   const to = new Date(Math.min(until.getTime(), period.end.getTime() - 1));
-  return (await terms?.timeline(orgId, period.start, to)) ?? [];
+  return terms.timeline(orgId, period.start, to);
 }
 
 /** `resolvePeriodTerms` from a timeline already read (so callers can read it beside other things). */

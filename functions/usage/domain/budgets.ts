@@ -1,7 +1,7 @@
 import type { Currency } from '../../kernel/money';
 import type { PlanVersion, UsageAllowance } from '../../kernel/pricing/plans';
+import type { UsageCell } from '../../kernel/pricing/quantities';
 import { type AllowancePool, allocate, cellOfLine, poolOf, type Rating } from '../../kernel/pricing/rating';
-import type { UsageCell } from './usage';
 
 /**
  * Budgets: monthly spend limits (per billing period) for the whole org or for one agent, model or

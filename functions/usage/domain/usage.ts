@@ -1,6 +1,7 @@
 import { addDays } from '../../kernel/clock';
 import { type Period, periodOf } from '../../kernel/period';
 import type { Meter } from '../../kernel/pricing/plans';
+import { compareMeterModel, type MeterQuantity, type UsageCell } from '../../kernel/pricing/quantities';
 
 /**
  * Usage, as the domain sees it: an accepted event is a set of meter quantities at an instant, along
@@ -19,13 +20,6 @@ export interface UsageEvent {
   readonly connectionId?: string;
   readonly runId?: string;
   readonly quantities: readonly MeterQuantity[];
-}
-
-export interface MeterQuantity {
-  readonly meter: Meter;
-  /** Set for token meters (priced per model). */
-  readonly model?: string;
-  readonly quantity: number;
 }
 
 /** How far back an event's timestamp may lie; must stay below the dedup markers' lifetime. */
@@ -65,22 +59,6 @@ export const METER_CODES: Record<Meter, string> = {
   agent_runs: 'r',
 };
 const METER_BY_CODE = Object.fromEntries(Object.entries(METER_CODES).map(([m, c]) => [c, m as Meter]));
-
-/** One aggregate cell: usage of one meter (and model) for one agent or one connection ('' = none). */
-export interface UsageCell {
-  readonly dimension: 'agent' | 'connection';
-  /** '' when the events carried no agent / connection. */
-  readonly value: string;
-  readonly meter: Meter;
-  /** '' for meters not priced per model. */
-  readonly model: string;
-  readonly quantity: number;
-  /**
-   * The stretch of the period the usage was counted in (see `stretchStart`): the start of the terms in
-   * force at the event's instant, as an ISO instant. Absent: the period's first stretch.
-   */
-  readonly termsFrom?: string;
-}
 
 /**
  * Which stretch of its period an event is counted in: the start of the terms segment in force at the
@@ -134,26 +112,6 @@ export function cellIncrements(event: UsageEvent): Map<string, number> {
 export function mergeCounts(a: Map<string, number>, b: ReadonlyMap<string, number>): Map<string, number> {
   for (const [k, v] of b) a.set(k, (a.get(k) ?? 0) + v);
   return a;
-}
-
-/** Total quantity per (meter, model), from the agent partition of the cells (it covers all usage once). */
-export function totalsByMeterModel(cells: readonly UsageCell[]): MeterQuantity[] {
-  const sums = new Map<string, MeterQuantity>();
-  for (const cell of cells) {
-    if (cell.dimension !== 'agent') continue;
-    const key = `${cell.meter}|${cell.model}`;
-    const prev = sums.get(key);
-    sums.set(key, {
-      meter: cell.meter,
-      ...(cell.model ? { model: cell.model } : {}),
-      quantity: (prev?.quantity ?? 0) + cell.quantity,
-    });
-  }
-  return [...sums.values()].sort(compareMeterModel);
-}
-
-export function compareMeterModel(a: { meter: Meter; model?: string }, b: { meter: Meter; model?: string }): number {
-  return a.meter === b.meter ? (a.model ?? '').localeCompare(b.model ?? '') : a.meter.localeCompare(b.meter);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { httpHandler, ok } from '../../kernel/http/http-handler';
 import { getBudgets } from '../app/budgets';
-import { usageDeps } from '../compose';
+import { deps } from '../compose';
+import { USAGE_CONTRACT } from '../contract';
 import { encodeBudgets } from './encode';
 
-export const handler = httpHandler('getBudgets', async ({ params }) =>
-  ok(encodeBudgets(await getBudgets(usageDeps(), params.org))),
+export const handler = httpHandler(USAGE_CONTRACT, 'getBudgets', async ({ params }) =>
+  ok(encodeBudgets(await getBudgets(deps(), params.org))),
 );

@@ -1,10 +1,11 @@
 import { httpHandler, ok, text } from '../../kernel/http/http-handler';
 import { getCosts } from '../app/usage-analytics';
-import { usageDeps } from '../compose';
+import { deps } from '../compose';
+import { USAGE_CONTRACT } from '../contract';
 import { costCsvRow, encodeCostRow, toCsv } from './encode';
 
-export const handler = httpHandler('getCosts', async ({ params, query, headers }) => {
-  const costs = await getCosts(usageDeps(), params.org, { from: query.from, to: query.to, groupBy: query.group_by });
+export const handler = httpHandler(USAGE_CONTRACT, 'getCosts', async ({ params, query, headers }) => {
+  const costs = await getCosts(deps(), params.org, { from: query.from, to: query.to, groupBy: query.group_by });
   if ((headers.accept ?? '').includes('text/csv')) {
     return text(
       'text/csv; charset=utf-8',

@@ -1,8 +1,9 @@
 import { httpHandler, ok } from '../../kernel/http/http-handler';
 import { getForecast } from '../app/usage-analytics';
-import { usageDeps } from '../compose';
+import { deps } from '../compose';
+import { USAGE_CONTRACT } from '../contract';
 import { encodeForecast } from './encode';
 
-export const handler = httpHandler('getUsageForecast', async ({ params }) =>
-  ok(encodeForecast(await getForecast(usageDeps(), params.org))),
+export const handler = httpHandler(USAGE_CONTRACT, 'getUsageForecast', async ({ params }) =>
+  ok(encodeForecast(await getForecast(deps(), params.org))),
 );

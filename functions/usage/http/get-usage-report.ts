@@ -1,10 +1,11 @@
 import { httpHandler, ok, text } from '../../kernel/http/http-handler';
 import { getUsageReport } from '../app/usage-analytics';
-import { usageDeps } from '../compose';
+import { deps } from '../compose';
+import { USAGE_CONTRACT } from '../contract';
 import { encodeUsageRow, toCsv } from './encode';
 
-export const handler = httpHandler('getUsageReport', async ({ params, query, headers }) => {
-  const report = await getUsageReport(usageDeps(), params.org, {
+export const handler = httpHandler(USAGE_CONTRACT, 'getUsageReport', async ({ params, query, headers }) => {
+  const report = await getUsageReport(deps(), params.org, {
     from: query.from,
     to: query.to,
     groupBy: query.group_by,

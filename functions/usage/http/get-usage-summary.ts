@@ -1,8 +1,9 @@
 import { httpHandler, ok } from '../../kernel/http/http-handler';
 import { getUsageSummary } from '../app/usage-summary';
-import { usageDeps } from '../compose';
+import { deps } from '../compose';
+import { USAGE_CONTRACT } from '../contract';
 import { encodeSummary } from './encode';
 
-export const handler = httpHandler('getUsageSummary', async ({ params }) =>
-  ok(encodeSummary(await getUsageSummary(usageDeps(), params.org))),
+export const handler = httpHandler(USAGE_CONTRACT, 'getUsageSummary', async ({ params }) =>
+  ok(encodeSummary(await getUsageSummary(deps(), params.org))),
 );

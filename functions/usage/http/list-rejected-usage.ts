@@ -1,8 +1,9 @@
+import { encodePage } from '../../kernel/http/encode';
 import { httpHandler, ok } from '../../kernel/http/http-handler';
-import { encodePage } from '../../orgs/http/encode';
-import { usageDeps } from '../compose';
+import { deps } from '../compose';
+import { USAGE_CONTRACT } from '../contract';
 import { encodeRejected } from './encode';
 
-export const handler = httpHandler('listRejectedUsage', async ({ params, query }) =>
-  ok(encodePage(await usageDeps().usageReader.listRejected(params.org, query), encodeRejected)),
+export const handler = httpHandler(USAGE_CONTRACT, 'listRejectedUsage', async ({ params, query }) =>
+  ok(encodePage(await deps().usageReader.listRejected(params.org, query), encodeRejected)),
 );

@@ -1,13 +1,14 @@
 import { httpHandler, ok } from '../../kernel/http/http-handler';
 import type { Currency } from '../../kernel/money';
 import { putBudgets } from '../app/budgets';
-import { usageDeps } from '../compose';
+import { deps } from '../compose';
+import { USAGE_CONTRACT } from '../contract';
 import { encodeBudgets } from './encode';
 
-export const handler = httpHandler('putBudgets', async ({ params, body, ctx }) =>
+export const handler = httpHandler(USAGE_CONTRACT, 'putBudgets', async ({ params, body, ctx }) =>
   ok(
     encodeBudgets(
-      await putBudgets(usageDeps(), ctx, params.org, {
+      await putBudgets(deps(), ctx, params.org, {
         expectedVersion: body.expected_version,
         budgets: body.budgets.map((b) => ({
           id: b.id,

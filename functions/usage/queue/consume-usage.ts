@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { logger } from '../../kernel/logger';
 import { ingestUsage } from '../app/ingest-usage';
-import { usageDeps } from '../compose';
+import { deps as usageDeps } from '../compose';
 
 /**
  * The usage queue consumer (SQS event source with ReportBatchItemFailures). Invalid events are

@@ -7,7 +7,7 @@ import {
 import { withDunning } from '../../../functions/dunning/domain/dunning';
 import { initialBillingStatus } from '../../../functions/kernel/billing-status';
 import { fixedClock } from '../../../functions/kernel/clock';
-import { buildDeps } from '../../../functions/kernel/compose';
+import { buildDeps } from '../../support/deps';
 import { startTestApi, type TestApi } from '../support/api';
 
 let api: TestApi;

@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDeps } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
-import type { NoticeSender } from '../../../functions/kernel/ports';
 import { deliverPendingNotices } from '../../../functions/notices/app/deliver-notices';
+import type { NoticeSender } from '../../../functions/notices/ports';
+import { buildDeps } from '../../support/deps';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
 
 let api: TestApi;

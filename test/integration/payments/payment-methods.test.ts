@@ -1,5 +1,5 @@
-import { buildDeps, type Deps, setDepsForTesting } from '../../../functions/kernel/compose';
 import type { PaymentMethodMirror } from '../../../functions/payments/domain/payment-method';
+import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
 
 /**

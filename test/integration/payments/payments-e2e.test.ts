@@ -1,6 +1,5 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
-import { buildDeps, setDepsForTesting } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
 import { createSqsClient } from '../../../functions/kernel/sqs/client';
 import { stripeOptions } from '../../../functions/kernel/stripe/client';
@@ -8,6 +7,7 @@ import { handler as reconcileStripeEvents } from '../../../functions/payments/qu
 import { QUEUES } from '../../../functions/queues';
 import { type Poller, startPoller } from '../../../scripts/local/poller';
 import { type StripeSandbox, startStripeSandbox } from '../../../scripts/stripe-sandbox';
+import { buildDeps, setDepsForTesting } from '../../support/deps';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
 
 /**

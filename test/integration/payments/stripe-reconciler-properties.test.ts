@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { ulid } from 'ulid';
 import { systemActor } from '../../../functions/kernel/audit';
-import { buildDeps } from '../../../functions/kernel/compose';
 import { provisionOrg } from '../../../functions/orgs/app/provision-org';
 import { type ReconcileDeps, reconcileStripeEvent } from '../../../functions/payments/app/reconcile-stripe-event';
+import { buildDeps } from '../../support/deps';
 import { StripeModel, type StripeOp } from '../../support/stripe-model';
 
 /**

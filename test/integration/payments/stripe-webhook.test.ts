@@ -1,9 +1,9 @@
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { buildDeps, setDepsForTesting } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
 import { createSqsClient } from '../../../functions/kernel/sqs/client';
 import { SqsStripeEventQueue } from '../../../functions/payments/adapters/stripe-event-queue';
 import { handler as reconcile } from '../../../functions/payments/queue/reconcile-stripe-events';
+import { buildDeps, setDepsForTesting } from '../../support/deps';
 import { startTestApi, type TestApi } from '../support/api';
 import { receiveAsSqsEvent, signedHeader, stripeEvent } from '../support/stripe-events';
 

@@ -1,6 +1,5 @@
 import { ulid } from 'ulid';
 import { fixedClock } from '../../../functions/kernel/clock';
-import { buildDeps, type Deps } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
 import { addFreezeReason, removeFreezeReason } from '../../../functions/kernel/freeze-gate';
 import type { CallContext } from '../../../functions/kernel/ports';
@@ -8,6 +7,7 @@ import { provisionOrg } from '../../../functions/orgs/app/provision-org';
 import { changeSubscription } from '../../../functions/subscriptions/app/change-subscription';
 import { createSubscription } from '../../../functions/subscriptions/app/create-subscription';
 import type { SubscriptionStore } from '../../../functions/subscriptions/ports';
+import { buildDeps, type Deps } from '../../support/deps';
 import { seedDefaultPaymentMethod } from '../support/seed';
 
 /**

@@ -1,11 +1,11 @@
 import { ulid } from 'ulid';
 import { fixedClock } from '../../../functions/kernel/clock';
-import { buildDeps, type Deps } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
 import type { CallContext } from '../../../functions/kernel/ports';
 import { provisionOrg } from '../../../functions/orgs/app/provision-org';
 import { changeSubscription } from '../../../functions/subscriptions/app/change-subscription';
 import { createSubscription } from '../../../functions/subscriptions/app/create-subscription';
+import { buildDeps, type Deps } from '../../support/deps';
 import { startTestApi, type TestApi } from '../support/api';
 import { seedDefaultPaymentMethod } from '../support/seed';
 

@@ -1,6 +1,6 @@
-import { buildDeps, type Deps } from '../../../functions/kernel/compose';
 import { addFreezeReason } from '../../../functions/kernel/freeze-gate';
 import { handler as rollupPeriodsHandler } from '../../../functions/subscriptions/schedule/rollup-periods';
+import { buildDeps, type Deps } from '../../support/deps';
 import { startTestApi, type TestApi } from '../support/api';
 import { seedDefaultPaymentMethod } from '../support/seed';
 

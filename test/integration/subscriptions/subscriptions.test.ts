@@ -1,6 +1,5 @@
 import { ulid } from 'ulid';
 import { fixedClock } from '../../../functions/kernel/clock';
-import { buildDeps, type Deps } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
 import type { Currency } from '../../../functions/kernel/money';
 import type { CallContext } from '../../../functions/kernel/ports';
@@ -11,6 +10,7 @@ import { createSubscription } from '../../../functions/subscriptions/app/create-
 import { getSubscription } from '../../../functions/subscriptions/app/get-subscription';
 import { rollupPeriods } from '../../../functions/subscriptions/app/rollup-periods';
 import { switchCurrency } from '../../../functions/subscriptions/app/switch-currency';
+import { buildDeps, type Deps } from '../../support/deps';
 import { seedDefaultPaymentMethod } from '../support/seed';
 
 /**

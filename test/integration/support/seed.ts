@@ -1,8 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { buildDeps, type Deps } from '../../../functions/kernel/compose';
 import { item } from '../../../functions/kernel/dynamo/items';
 import { keys } from '../../../functions/kernel/dynamo/keys';
 import type { PaymentMethodMirror } from '../../../functions/payments/domain/payment-method';
+import { buildDeps, type Deps } from '../../support/deps';
 
 let shared: Deps | undefined;
 

@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { ulid } from 'ulid';
-import type { Deps } from '../../../functions/kernel/compose';
 import { provisionOrg } from '../../../functions/orgs/app/provision-org';
+import type { Deps } from '../../support/deps';
 
 /** Builders for usage tests: SQS events shaped like Lambda's, events like the agent runtime's. */
 export interface TestRecord {

@@ -1,13 +1,14 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { fixedClock } from '../../../functions/kernel/clock';
-import { buildDeps, type Deps, setDepsForTesting } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
-import type { NoticeOutbox, NoticeRequest } from '../../../functions/kernel/ports';
+import { totalsByMeterModel } from '../../../functions/kernel/pricing/quantities';
+import type { NoticeOutbox, NoticeRequest } from '../../../functions/notices/ports';
+import { notifyCrossedThresholds } from '../../../functions/usage/app/budgets';
 import { ingestUsage } from '../../../functions/usage/app/ingest-usage';
-import { buildUsageDeps, type UsageDeps, usageDeps } from '../../../functions/usage/compose';
-import { totalsByMeterModel } from '../../../functions/usage/domain/usage';
+import { type UsageDeps, deps as usageDeps } from '../../../functions/usage/compose';
 import { handler } from '../../../functions/usage/queue/consume-usage';
+import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
 import { newUsageOrg, run, sqsEvent, tokens, tool } from '../support/usage';
 
 const NOW = new Date('2026-11-26T17:00:00.000Z');
@@ -287,12 +288,16 @@ describe('budget notices from the consumer', () => {
       },
     };
     let crash = true;
-    const withOutbox: UsageDeps = buildUsageDeps(deps, { notices: outbox });
+    const withOutbox: UsageDeps = {
+      ...deps,
+      notices: outbox,
+      afterCounting: async (orgIds) => void (await notifyCrossedThresholds({ ...deps, notices: outbox }, orgIds)),
+    };
     const crashing: UsageDeps = {
       ...withOutbox,
       afterCounting: async (orgIds) => {
         if (crash) throw new Error('injected: crashed after counting, before notifying');
-        await withOutbox.afterCounting!(orgIds);
+        await withOutbox.afterCounting(orgIds);
       },
     };
     const batch = Array.from({ length: 85 }, (_, i) => run(org, `b-${i}`, minutesAgo(1)));

@@ -1,8 +1,8 @@
 import { fixedClock } from '../../../functions/kernel/clock';
-import { buildDeps, type Deps, setDepsForTesting } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
-import type { ActiveTerms, TermsReader } from '../../../functions/kernel/ports';
+import type { ActiveTerms, TermsReader } from '../../../functions/subscriptions/ports';
 import { handler } from '../../../functions/usage/queue/consume-usage';
+import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
 import { run, sqsEvent, tokens, tool } from '../support/usage';
 

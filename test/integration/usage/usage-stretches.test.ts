@@ -1,7 +1,7 @@
 import { fixedClock } from '../../../functions/kernel/clock';
-import { buildDeps, type Deps, setDepsForTesting } from '../../../functions/kernel/compose';
 import { loadConfig } from '../../../functions/kernel/config';
 import { handler } from '../../../functions/usage/queue/consume-usage';
+import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
 import { seedDefaultPaymentMethod } from '../support/seed';
 import { run, sqsEvent, tool } from '../support/usage';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, ERROR_KINDS } from '../../../functions/kernel/errors';
 import { canonicalJson } from '../../../functions/kernel/http/http-handler';
 import { errorResponse, STATUS_BY_KIND, toAppError } from '../../../functions/kernel/http/problem';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { CATALOG, findPlanVersion, type MeterPrice } from '../../../functions/kernel/pricing/plans';
+import type { UsageCell } from '../../../functions/kernel/pricing/quantities';
 import { allocate, applyTiers, rate, ratePeriod, ratingSheetFor } from '../../../functions/kernel/pricing/rating';
-import { stretchStart, type UsageCell } from '../../../functions/usage/domain/usage';
+import { stretchStart } from '../../../functions/usage/domain/usage';
 
 const pro = findPlanVersion('pro', 1, CATALOG)!;
 const team = findPlanVersion('team', 1, CATALOG)!;

@@ -1,0 +1,15 @@
+import { compositionRoot, type Kernel } from '../kernel/compose';
+import { DynamoOrgStore } from './adapters/org-store';
+
+/** The orgs capability: provisioning and the billing-status read. */
+export function buildOrgsDeps(k: Kernel) {
+  return {
+    clock: k.clock,
+    ids: k.ids,
+    billingStatus: k.billingStatus,
+    orgs: new DynamoOrgStore(k.db, k.config.tableName),
+  };
+}
+export type OrgsDeps = ReturnType<typeof buildOrgsDeps>;
+
+export const { deps, buildDeps, setDepsForTesting } = compositionRoot(buildOrgsDeps);

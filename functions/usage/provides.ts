@@ -1,0 +1,29 @@
+import type { Kernel } from '../kernel/compose';
+import { orgReader } from '../orgs/provides';
+import { termsReader } from '../subscriptions/provides';
+import { DynamoUsageStore } from './adapters/usage-store';
+import { getUsageSummary, totalsPerMeterModel } from './app/usage-summary';
+import type { UsageSummaryReader } from './ports';
+
+/** The real-time usage summary of the current period, as the subscription view embeds it. */
+export function usageSummaryReader(k: Kernel): UsageSummaryReader {
+  const deps = {
+    clock: k.clock,
+    orgs: orgReader(k),
+    terms: termsReader(k),
+    usageReader: new DynamoUsageStore(k.db, k.config.tableName),
+  };
+  return {
+    currentPeriod: async (orgId) => {
+      const summary = await getUsageSummary(deps, orgId);
+      return {
+        currency: summary.rating.currency,
+        periodKey: summary.period.key,
+        asOf: summary.asOf,
+        // One entry per meter and model: the stretches of the period (see the usage summary) summed.
+        meters: totalsPerMeterModel(summary.rating.lines),
+        totalMinor: summary.rating.totalMinor,
+      };
+    },
+  };
+}
