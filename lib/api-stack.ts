@@ -59,7 +59,7 @@ const QUEUE_NEEDS: Partial<Record<Need, { queueId: QueueId; env: string }>> = {
  * grants live here, next to the code that applies them. The Stripe reconciler re-reads objects from
  * Stripe's API (the API key); it never verifies signatures (so no webhook secret).
  */
-const CONSUMER_NEEDS: Record<QueueId, readonly Need[]> = { usage: [], stripeEvents: ['stripe_secret'] };
+export const CONSUMER_NEEDS: Record<QueueId, readonly Need[]> = { usage: [], stripeEvents: ['stripe_secret'] };
 
 export interface BillingApiStackProps extends StackProps {
   readonly table: dynamodb.ITable;

@@ -30,6 +30,25 @@ export class MissingHandlerError extends Error {
   }
 }
 
+/**
+ * How every function is bundled (NodejsFunction's options). `lib/bundle-sizes.ts` bundles with the same
+ * options to check sizes without a full synth.
+ */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  format: OutputFormat.CJS,
+  target: 'node22',
+  // The AWS SDK v3 that the nodejs22.x runtime ships is used rather than bundled: it keeps every
+  // bundle small (faster cold starts, faster deploys) and AWS patches it with the runtime. The
+  // handlers only use stable DynamoDB/SQS/credential APIs, so the runtime's version (which can
+  // differ from the one pinned in package-lock.json for tests) is compatible. Bundle it instead
+  // if a handler ever needs an SDK feature newer than the runtime's.
+  externalModules: ['@aws-sdk/*'],
+  // Synth must work offline on machines without Docker: the local esbuild is pinned in package.json.
+  forceDockerBundling: false,
+} as const;
+
 /** Stands in for a missing handler when bundling is skipped: NodejsFunction checks the file exists, no more. */
 export const MISSING_HANDLER_PLACEHOLDER = path.join(REPO_ROOT, 'lib', 'missing-handler.ts');
 
@@ -109,20 +128,7 @@ export class BillingFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        format: OutputFormat.CJS,
-        target: 'node22',
-        // The AWS SDK v3 that the nodejs22.x runtime ships is used rather than bundled: it keeps every
-        // bundle small (faster cold starts, faster deploys) and AWS patches it with the runtime. The
-        // handlers only use stable DynamoDB/SQS/credential APIs, so the runtime's version (which can
-        // differ from the one pinned in package-lock.json for tests) is compatible. Bundle it instead
-        // if a handler ever needs an SDK feature newer than the runtime's.
-        externalModules: ['@aws-sdk/*'],
-        // Synth must work offline on machines without Docker: the local esbuild is pinned in package.json.
-        forceDockerBundling: false,
-      },
+      bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules] },
       environment: {
         TABLE_NAME: props.tableName,
         POWERTOOLS_SERVICE_NAME: 'billing',
