@@ -4,7 +4,7 @@ import type { Clock } from '../../kernel/clock';
 import type { Currency } from '../../kernel/money';
 import type { Org } from '../../kernel/org';
 import type { CallContext, IdGenerator } from '../../kernel/ports';
-import type { OrgStore } from '../ports';
+import type { CalendarEnrollment, OrgStore } from '../ports';
 
 export interface ProvisionOrgInput {
   orgId: string;
@@ -22,7 +22,7 @@ export interface ProvisionOrgResult {
  * nature: provisioning the same values again changes nothing and writes no audit entry.
  */
 export async function provisionOrg(
-  deps: { clock: Clock; ids: IdGenerator; orgs: OrgStore },
+  deps: { clock: Clock; ids: IdGenerator; orgs: OrgStore; calendar: Pick<CalendarEnrollment, 'enroll'> },
   ctx: CallContext,
   input: ProvisionOrgInput,
 ): Promise<ProvisionOrgResult> {
@@ -50,6 +50,8 @@ export async function provisionOrg(
     );
     return { org, created: true };
   }
+  // Orgs provisioned before the billing calendar existed join it from the current period.
+  await deps.calendar.enroll(existing.id, deps.clock.now());
   if (existing.name === input.name && existing.defaultCurrency === input.defaultCurrency) {
     return { org: existing, created: false };
   }
