@@ -27,6 +27,10 @@ export interface RuntimeConfig {
   readonly sesFromAddress?: string;
   /** Local demo: the clock runs this many times faster than real time. */
   readonly clockFactor: number;
+  /** Local: the product clock starts at this instant (ISO) instead of now. */
+  readonly clockStart?: string;
+  /** How long after a period ends its invoice waits for late usage events (drafts meanwhile). */
+  readonly lateGraceSeconds: number;
 }
 
 const optional = (name: string): string | undefined => {
@@ -54,6 +58,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     notificationsDir: get('NOTIFICATIONS_DIR'),
     sesFromAddress: get('SES_FROM_ADDRESS'),
     clockFactor: Number(get('CLOCK_FACTOR') ?? '1'),
+    clockStart: get('CLOCK_START'),
+    lateGraceSeconds: Number(get('LATE_GRACE_SECONDS') ?? '3600'),
   };
   return cfg;
 }
