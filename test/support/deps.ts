@@ -1,5 +1,7 @@
 import { buildAuditDeps, setDepsForTesting as setAudit } from '../../functions/audit/compose';
 import { buildDunningDeps, setDepsForTesting as setDunning } from '../../functions/dunning/compose';
+import { setDepsForTesting as setInvoicing } from '../../functions/invoicing/compose';
+import { buildInvoicePdfDeps, setDepsForTesting as setInvoicePdf } from '../../functions/invoicing/compose-pdf';
 import type { Clock } from '../../functions/kernel/clock';
 import { buildKernel, setKernelForTesting } from '../../functions/kernel/compose';
 import { loadConfig, type RuntimeConfig } from '../../functions/kernel/config';
@@ -31,6 +33,7 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock) {
     ...buildStripePaymentsDeps(kernel),
     ...buildUsageDeps(kernel),
     ...buildSubscriptionsDeps(kernel),
+    ...buildInvoicePdfDeps(kernel),
     // The owning capability's full stores, where others hold only a port of them.
     ...orgs,
     ...notices,
@@ -52,4 +55,6 @@ export function setDepsForTesting(deps: Deps | undefined): void {
   setStripePayments(deps);
   setUsage(deps);
   setSubscriptions(deps);
+  setInvoicing(deps);
+  setInvoicePdf(deps);
 }
