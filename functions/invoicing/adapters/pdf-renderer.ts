@@ -19,6 +19,13 @@ const printable = (text: string) =>
 
 const PAGE = { width: 595.28, height: 841.89, margin: 48 };
 
+/** The unit column: the rate, `included` for usage inside the allowance, `tiered` across several rates. */
+const unitOf = (line: Invoice['lines'][number]) => {
+  if (line.unitAmountDecimal) return line.unitAmountDecimal;
+  if (line.kind !== 'usage' && line.kind !== 'late_usage') return '—';
+  return line.billableQuantity === 0 ? 'included' : 'tiered';
+};
+
 export class PdfLibInvoiceRenderer implements InvoicePdfRenderer {
   async render(invoice: Invoice): Promise<Uint8Array> {
     const { PDFDocument, StandardFonts, rgb } = await import('pdf-lib');
@@ -109,7 +116,7 @@ export class PdfLibInvoiceRenderer implements InvoicePdfRenderer {
       const description = line.description.length > 58 ? `${line.description.slice(0, 57)}…` : line.description;
       text(description, PAGE.margin);
       right(line.quantity.toLocaleString('en-US'), cols.qty);
-      right(line.unitAmountDecimal ?? 'tiered', cols.unit);
+      right(unitOf(line), cols.unit);
       right(money(line.amountMinor), cols.amount);
       newline();
     }

@@ -21,7 +21,7 @@ export interface CloseRunReport {
  */
 export async function closePeriods(
   deps: InvoicingDeps,
-  options: { pageSize?: number; budgetMs?: number } = {},
+  options: { pageSize?: number; budgetMs?: number; concurrency?: number } = {},
 ): Promise<CloseRunReport> {
   const started = Date.now();
   const now = deps.clock.now();
@@ -33,26 +33,32 @@ export async function closePeriods(
   do {
     const page = await deps.calendar.dueForClose(now, options.pageSize ?? 50, cursor);
     cursor = page.cursor;
-    for (const item of page.due) {
-      if (options.budgetMs !== undefined && Date.now() - started > options.budgetMs) {
-        truncated = true;
-        break;
+    // Orgs are independent: a few at a time (each close is a handful of round trips, mostly waiting).
+    let next = 0;
+    const worker = async () => {
+      while (next < page.due.length) {
+        const item = page.due[next++]!;
+        if (options.budgetMs !== undefined && Date.now() - started > options.budgetMs) {
+          truncated = true;
+          return;
+        }
+        due += 1;
+        try {
+          const outcome = await closeOrgPeriod(deps, item.orgId, item.periodEnd);
+          outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        } catch (error) {
+          const code = isAppError(error) ? error.code : 'unexpected';
+          failed.push({ orgId: item.orgId, code });
+          logger.error('period close failed for an org; it is retried next run', {
+            org: item.orgId,
+            periodEnd: item.periodEnd,
+            code,
+            error,
+          });
+        }
       }
-      due += 1;
-      try {
-        const outcome = await closeOrgPeriod(deps, item.orgId, item.periodEnd);
-        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      } catch (error) {
-        const code = isAppError(error) ? error.code : 'unexpected';
-        failed.push({ orgId: item.orgId, code });
-        logger.error('period close failed for an org; it is retried next run', {
-          org: item.orgId,
-          periodEnd: item.periodEnd,
-          code,
-          error,
-        });
-      }
-    }
+    };
+    await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
   } while (cursor && !truncated);
   return { due, outcomes, failed, truncated };
 }

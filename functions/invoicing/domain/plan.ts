@@ -56,6 +56,8 @@ export interface BillableAdjustment {
 export interface RatedPeriodUsage {
   readonly period: Period;
   readonly rating: PeriodRating;
+  /** The plan of each stretch (by its start), to name stretches on lines when a period has several. */
+  readonly stretches?: readonly { readonly from: string; readonly planId: string; readonly planVersion: number }[];
 }
 
 export interface PeriodCloseInput {
@@ -117,8 +119,25 @@ interface DraftLine extends Omit<InvoiceLine, 'id'> {
   readonly currency: Currency;
 }
 
-function usageLine(kind: 'usage' | 'late_usage', periodKey: string, d: UsageDelta, currency: Currency): DraftLine {
-  const label = `${METER_LABELS[d.meter]}${d.model ? ` · ${d.model}` : ''}`;
+/** `(Team from 2 Nov)` when the period had several stretches, so each line says whose terms priced it. */
+function stretchLabel(usage: RatedPeriodUsage, stretchFrom: string | undefined): string {
+  const stretches = usage.stretches ?? [];
+  if (stretches.length < 2 || !stretchFrom) return '';
+  const s = stretches.find((x) => x.from === stretchFrom);
+  if (!s) return '';
+  const name = findPlanVersion(s.planId, s.planVersion)?.name ?? s.planId;
+  const day = new Date(s.from).toLocaleString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  return ` (${name} from ${day})`;
+}
+
+function usageLine(
+  kind: 'usage' | 'late_usage',
+  usage: RatedPeriodUsage,
+  d: UsageDelta,
+  currency: Currency,
+): DraftLine {
+  const periodKey = usage.period.key;
+  const label = `${METER_LABELS[d.meter]}${d.model ? ` · ${d.model}` : ''}${stretchLabel(usage, d.stretchFrom)}`;
   return {
     kind,
     description: kind === 'late_usage' ? `Late usage for ${monthName(periodKey)}: ${label}` : label,
@@ -251,7 +270,7 @@ export function planPeriodClose(input: PeriodCloseInput): PlannedInvoices {
   const billUsage = (kind: 'usage' | 'late_usage', usage: RatedPeriodUsage) => {
     const deltas = usageDeltas(usage.rating, record(usage.period.key));
     const c = usage.rating.currency;
-    for (const d of deltas) lines.push(usageLine(kind, usage.period.key, d, c));
+    for (const d of deltas) lines.push(usageLine(kind, usage, d, c));
     if (deltas.length > 0) {
       effects.push((idOf) => records.set(usage.period.key, withUsageBilled(record(usage.period.key), deltas, idOf(c))));
     }
@@ -329,7 +348,7 @@ export function planThresholdInvoice(
       billTo: input.billTo,
       now: input.now,
     },
-    deltas.map((d) => usageLine('usage', input.usage.period.key, d, currency)),
+    deltas.map((d) => usageLine('usage', input.usage, d, currency)),
     input.creditBalance,
   );
   return {
