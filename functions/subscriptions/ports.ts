@@ -2,6 +2,7 @@ import type { AuditEntry } from '../kernel/audit';
 import type { Currency } from '../kernel/money';
 import type { TransactionPart } from '../kernel/ports';
 import type { BillingModel } from '../kernel/pricing/plans';
+import type { ContractRef } from '../kernel/pricing/rating';
 import type { AdjustmentLine, Subscription, SubscriptionEvent, Terms } from './domain/subscription';
 
 /** An adjustment line as stored, waiting for the next invoice (the invoicing capability consumes it). */
@@ -68,8 +69,8 @@ export interface ActiveTerms {
   readonly planVersion: number;
   readonly billingModel: BillingModel;
   readonly currency: Currency;
-  /** Set when an enterprise contract's negotiated rates apply. */
-  readonly contractId?: string;
+  /** Set while an enterprise contract is in force: its version, year and negotiated rates. */
+  readonly contract?: ContractRef;
 }
 
 /** One segment of the terms timeline: these terms are in force from `from` (ISO) until the next one. */
@@ -103,4 +104,14 @@ export interface PaidSubscriptionReader {
 export interface AdjustmentLedger {
   pending(orgId: string): Promise<PendingAdjustment[]>;
   markInvoiced(adjustments: readonly PendingAdjustment[], invoiceId: string, at: string): TransactionPart[];
+}
+
+/**
+ * What the contracts capability needs of subscriptions: when a contract takes over, the self-serve
+ * subscription ends (canceled at that instant, the unused flat fee credited, audited as the system's),
+ * and while a contract is in force no self-serve purchase is made.
+ */
+export interface SelfServeEnder {
+  /** Ends the org's active self-serve subscription at `at` (no-op without one). */
+  endForContract(orgId: string, at: Date, contractId: string): Promise<void>;
 }

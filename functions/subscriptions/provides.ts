@@ -1,9 +1,12 @@
+import { contractTimeline } from '../contracts/provides';
 import type { Kernel } from '../kernel/compose';
 import { orgReader } from '../orgs/provides';
+import { paymentMethodCheck } from '../payments/provides';
 import { DynamoAdjustmentLedger } from './adapters/adjustment-ledger';
 import { DynamoSubscriptionStore } from './adapters/subscription-store';
 import { SubscriptionTermsReader } from './app/subscription-terms';
-import type { AdjustmentLedger, PaidSubscriptionReader, TermsReader } from './ports';
+import { endForContract } from './app/end-for-contract';
+import type { AdjustmentLedger, PaidSubscriptionReader, SelfServeEnder, TermsReader } from './ports';
 
 /**
  * The terms timeline usage is rated under (usage, invoicing, contracts read it), and whether the org has
@@ -14,8 +17,23 @@ export const termsReader = (k: Kernel): TermsReader & PaidSubscriptionReader =>
     clock: k.clock,
     orgs: orgReader(k),
     subscriptions: new DynamoSubscriptionStore(k.db, k.config.tableName),
+    contracts: contractTimeline(k),
   });
 
 /** The pending adjustment lines, and the write that marks them billed in an invoice's transaction. */
 export const adjustmentLedger = (k: Kernel): AdjustmentLedger =>
   new DynamoAdjustmentLedger(new DynamoSubscriptionStore(k.db, k.config.tableName), k.config.tableName);
+
+/** Ends the self-serve subscription when a contract takes over (contracts). */
+export function selfServeEnder(k: Kernel): SelfServeEnder {
+  const store = new DynamoSubscriptionStore(k.db, k.config.tableName);
+  const deps = {
+    clock: k.clock,
+    ids: k.ids,
+    orgs: orgReader(k),
+    subscriptions: store,
+    terms: termsReader(k),
+    paymentMethodCheck: paymentMethodCheck(k),
+  };
+  return { endForContract: (orgId, _at, contractId) => endForContract(deps, orgId, contractId) };
+}

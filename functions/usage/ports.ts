@@ -134,6 +134,8 @@ export interface RatedPeriod {
     readonly planVersion: number;
     readonly billingModel: string;
     readonly currency: Currency;
+    /** Set for a stretch under an enterprise contract: which one, which version, which contract year. */
+    readonly contract?: { readonly id: string; readonly version: number; readonly year: number };
   }[];
   readonly eventsCounted: number;
 }

@@ -12,6 +12,8 @@ export interface StoredItem<T> extends TableKey {
   v: number;
   data: T;
   version?: number;
+  /** Optimistic concurrency of records whose `version` means something else (contract versions). */
+  revision?: number;
   expiresAt?: number;
   GSI1PK?: string;
   GSI1SK?: string;

@@ -255,6 +255,43 @@ export const keys = {
     PK: `CREDIT_MOVEMENTS#${orgId}`,
     SK: `INVOICE#${invoiceId}`,
   }),
+
+  /**
+   * Enterprise contracts. Every version of every contract of an org: Query PK (SK `CONTRACT#<id>#V<nnnn>`,
+   * so one contract's versions are a begins_with range, oldest first). While a version has a scheduled
+   * step (activation at its start, the 30-day notice, expiry at its end) it is on GSI2
+   * `CONTRACTS_DUE#<shard>` by that instant.
+   */
+  contractPartition: (orgId: string): string => `CONTRACTS#${orgId}`,
+  contractVersion: (orgId: string, contractId: string, version: number): TableKey => ({
+    PK: `CONTRACTS#${orgId}`,
+    SK: `CONTRACT#${contractId}#V${String(version).padStart(4, '0')}`,
+  }),
+  contractVersionsPrefix: (contractId: string): string => `CONTRACT#${contractId}#V`,
+  contractsDueShards: 4,
+  contractsDuePartition: (shard: number): string => `CONTRACTS_DUE#${shard}`,
+  contractDue: (orgId: string, contractId: string, version: number, at: string) => {
+    let h = 0;
+    for (let i = 0; i < orgId.length; i++) h = (h * 31 + orgId.charCodeAt(i)) >>> 0;
+    return { GSI2PK: `CONTRACTS_DUE#${h % 4}`, GSI2SK: `${at}#${orgId}#${contractId}#${version}` };
+  },
+  /** A contract's history (versions drafted, transitions), oldest first: Query PK (ids are ULIDs). */
+  contractHistoryPartition: (orgId: string, contractId: string): string => `CONTRACT_HISTORY#${orgId}#${contractId}`,
+  contractEvent: (orgId: string, contractId: string, eventId: string): TableKey => ({
+    PK: `CONTRACT_HISTORY#${orgId}#${contractId}`,
+    SK: `EVENT#${eventId}`,
+  }),
+  /** The org's contract slot (get by org): the intervals under a contract; signatures are conditional on it. */
+  contractSlot: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'CONTRACT_SLOT' }),
+  /**
+   * The contract segments of the terms timeline, like the subscription's (`TERMS#`): terms at T = the
+   * newest SK <= `FROM#<T>`. The subscriptions capability merges both into the one timeline.
+   */
+  contractTermsPartition: (orgId: string): string => `CONTRACT_TERMS#${orgId}`,
+  contractTermsSegment: (orgId: string, fromIso: string): TableKey => ({
+    PK: `CONTRACT_TERMS#${orgId}`,
+    SK: `FROM#${fromIso}`,
+  }),
 } as const;
 
 /** Schema versions of the items this adapter writes (`v` attribute), bumped with any shape change. */

@@ -297,12 +297,30 @@ export function allocate(amountMinor: number, weights: readonly number[]): numbe
 
 export const FREE_PLAN_ID = 'free';
 
+/**
+ * Under an enterprise contract: which contract version and contract year is in force, and its rates.
+ * A new contract year is a new stretch (so usage is attributed to the year it falls in), even when the
+ * rates do not change.
+ */
+export interface ContractRef {
+  readonly id: string;
+  readonly version: number;
+  readonly year: number;
+  readonly sheet: RatingSheet;
+  /** A fee per billing period (minor units), billed like a flat fee. */
+  readonly platformFeeMinor: number;
+  /** 0: invoices are charged automatically; else sent with this many days to pay. */
+  readonly netDays: number;
+}
+
 /** What rating needs to know of the terms in force (the app's ActiveTerms has this shape and more). */
 export interface PlanTerms {
   readonly planId: string;
   readonly planVersion: number;
   readonly billingModel: BillingModel;
   readonly currency: Currency;
+  /** Set while an enterprise contract's negotiated rates apply: its sheet replaces the plan's. */
+  readonly contract?: ContractRef;
 }
 
 /** The terms usage is rated under when the org has none on record: the free plan in its default currency. */

@@ -20,7 +20,7 @@ import {
   termsAfterBoundary,
   termsOf,
 } from '../domain/subscription';
-import type { PendingAdjustment, SubscriptionStore, TermsSegmentWrite } from '../ports';
+import type { PendingAdjustment, SubscriptionStore, TermsReader, TermsSegmentWrite } from '../ports';
 
 /** What the subscription use cases need; each takes only this. */
 export interface SubscriptionDeps {
@@ -29,6 +29,8 @@ export interface SubscriptionDeps {
   readonly orgs: Pick<OrgStore, 'get'>;
   readonly subscriptions: SubscriptionStore;
   readonly paymentMethodCheck: PaymentMethodCheck;
+  /** The merged terms timeline: a self-serve purchase is refused while a contract is in force. */
+  readonly terms: Pick<TermsReader, 'termsAt'>;
 }
 
 /** The result every lifecycle write answers with: the subscription and the money lines it created. */
@@ -131,6 +133,14 @@ export async function persist(
     ...input.events.map((d) => toEvent(d, d.bySystem ? system.actor : ctx.actor, next.id)),
   ];
 
+  if (input.purchase) {
+    const inForce = await deps.terms.termsAt(next.orgId, now);
+    if (inForce?.contract) {
+      throw conflict('contract_in_force', 'the org is under an enterprise contract: self-serve plans cannot be bought', {
+        contract_id: inForce.contract.id,
+      });
+    }
+  }
   const segments: TermsSegmentWrite[] = [];
   if (input.termsChangedNow) {
     const terms = termsUnder(next);

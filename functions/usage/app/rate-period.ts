@@ -31,6 +31,7 @@ export async function rateUsagePeriod(
       planVersion: s.planVersion,
       billingModel: s.billingModel,
       currency: s.currency,
+      ...(s.contract ? { contract: { id: s.contract.id, version: s.contract.version, year: s.contract.year } } : {}),
     })),
     eventsCounted: totals.events,
   };

@@ -27,16 +27,22 @@ function resolved(found: PlanTerms): ResolvedTerms {
     planVersion: found.planVersion,
     billingModel: found.billingModel,
     currency: found.currency,
+    ...(found.contract ? { contract: found.contract } : {}),
     plan,
-    sheet: ratingSheetFor(plan, found.billingModel, found.currency),
+    // Under a contract its negotiated rates are the sheet; otherwise the plan's.
+    sheet: found.contract?.sheet ?? ratingSheetFor(plan, found.billingModel, found.currency),
   };
 }
 
+/** Same plan, model and currency, and the same contract version and year (a new year is a new stretch). */
 const sameTerms = (a: PlanTerms, b: PlanTerms) =>
   a.planId === b.planId &&
   a.planVersion === b.planVersion &&
   a.billingModel === b.billingModel &&
-  a.currency === b.currency;
+  a.currency === b.currency &&
+  a.contract?.id === b.contract?.id &&
+  a.contract?.version === b.contract?.version &&
+  a.contract?.year === b.contract?.year;
 
 /**
  * The stretches of `period` up to `until`, oldest first, each under the terms then in force: the first
