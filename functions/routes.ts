@@ -43,7 +43,16 @@ export interface RouteDefinition {
 }
 
 /** The capability folders that own routes (functions/<capability>/http/<file>.ts). */
-export type Capability = 'api' | 'orgs' | 'audit' | 'subscriptions' | 'usage' | 'payments' | 'notices' | 'invoicing';
+export type Capability =
+  | 'api'
+  | 'orgs'
+  | 'audit'
+  | 'subscriptions'
+  | 'usage'
+  | 'payments'
+  | 'notices'
+  | 'invoicing'
+  | 'contracts';
 
 const http = (capability: Capability, file: string) => `functions/${capability}/http/${file}.ts`;
 
@@ -353,6 +362,71 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: http('invoicing', 'get-invoice'),
     summary: 'One invoice with its lines (JSON), or its PDF with Accept: application/pdf',
     heavyLibraries: ['pdf-lib'],
+  },
+  // Enterprise contracts: the org's owner and billing admins manage them; the platform (the vendor's sales
+  // operations) may read, draft, edit and submit them for any org (the handler refuses it the rest).
+  {
+    id: 'listContracts',
+    method: 'GET',
+    path: '/v1/orgs/{org}/contracts',
+    auth: 'jwt',
+    roles: [...BILLING_ADMINS, 'platform'],
+    entry: http('contracts', 'list-contracts'),
+    summary: "The org's contracts (each in its current version, with an amendment under way)",
+  },
+  {
+    id: 'createContract',
+    method: 'POST',
+    path: '/v1/orgs/{org}/contracts',
+    auth: 'jwt',
+    roles: [...BILLING_ADMINS, 'platform'],
+    entry: http('contracts', 'create-contract'),
+    summary: 'Draft a contract: term, currency, commitments per year, negotiated rates, fees, payment terms',
+  },
+  {
+    id: 'getContract',
+    method: 'GET',
+    path: '/v1/orgs/{org}/contracts/{id}',
+    auth: 'jwt',
+    roles: [...BILLING_ADMINS, 'platform'],
+    entry: http('contracts', 'get-contract'),
+    summary: 'One contract in its current version (and an amendment under way)',
+  },
+  {
+    id: 'updateContract',
+    method: 'PATCH',
+    path: '/v1/orgs/{org}/contracts/{id}',
+    auth: 'jwt',
+    roles: [...BILLING_ADMINS, 'platform'],
+    entry: http('contracts', 'update-contract'),
+    summary: 'Edit a draft (the first version or an amendment)',
+  },
+  {
+    id: 'transitionContract',
+    method: 'POST',
+    path: '/v1/orgs/{org}/contracts/{id}/transitions',
+    auth: 'jwt',
+    roles: [...BILLING_ADMINS, 'platform'],
+    entry: http('contracts', 'transition-contract'),
+    summary: 'submit, sign (freeze-gated), terminate, void or amend',
+  },
+  {
+    id: 'getContractUtilization',
+    method: 'GET',
+    path: '/v1/orgs/{org}/contracts/{id}/utilization',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('contracts', 'get-contract-utilization'),
+    summary: 'Per contract year: committed, consumed at contract rates, remaining, overage; the projection',
+  },
+  {
+    id: 'getContractHistory',
+    method: 'GET',
+    path: '/v1/orgs/{org}/contracts/{id}/history',
+    auth: 'jwt',
+    roles: [...BILLING_ADMINS, 'platform'],
+    entry: http('contracts', 'get-contract-history'),
+    summary: 'Every version and transition, with before and after',
   },
 ];
 

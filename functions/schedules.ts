@@ -35,6 +35,13 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
       'Drafts each ended period’s invoice during the late-event grace, then issues it (fees, usage, adjustments, late usage)',
   },
   {
+    id: 'advanceContracts',
+    everyMinutes: 15,
+    entry: 'functions/contracts/schedule/advance-contracts.ts',
+    description:
+      'Activates signed contracts at their start, expires them at their end, sends commitment and term-end notices',
+  },
+  {
     id: 'deliverNotices',
     everyMinutes: 1,
     entry: 'functions/notices/schedule/deliver-notices.ts',

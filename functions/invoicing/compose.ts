@@ -1,3 +1,4 @@
+import { contractBilling } from '../contracts/provides';
 import { compositionRoot, type Kernel } from '../kernel/compose';
 import { noticeOutbox } from '../notices/provides';
 import { billingCalendar, orgReader } from '../orgs/provides';
@@ -26,6 +27,7 @@ export function buildInvoicingDeps(k: Kernel): InvoicingDeps {
     invoices: new DynamoInvoiceStore(k.db, table),
     settings: new DynamoBillingSettingsStore(k.db, table),
     notices: noticeOutbox(k),
+    contractBilling: contractBilling(k),
     lateGraceMs: k.config.lateGraceSeconds * 1000,
   };
 }

@@ -2,6 +2,7 @@ import type { AuditEntry } from '../kernel/audit';
 import type { Currency } from '../kernel/money';
 import type { Page, TransactionPart } from '../kernel/ports';
 import type { BilledPeriod } from './domain/billed';
+import type { CommitmentRecord } from './domain/commitments';
 import type { Invoice, InvoiceStatus } from './domain/invoice';
 import type { BillingSettings } from './domain/settings';
 
@@ -53,6 +54,8 @@ export interface FinalizeWrite {
   readonly invoices: readonly Invoice[];
   readonly account: { readonly next: InvoicingAccount; readonly expectedVersion: number };
   readonly billed: readonly BilledPeriod[];
+  /** Contract-year commitment records moved forward (conditional on their versions). */
+  readonly commitments?: readonly CommitmentRecord[];
   readonly creditMovements: readonly CreditMovement[];
   /** A prefix to claim for the org (the first numbered invoice), unique across orgs. */
   readonly claimPrefix?: string;
@@ -70,6 +73,11 @@ export interface InvoiceStore {
   account(orgId: string): Promise<InvoicingAccount>;
   /** The billed records of these periods (empty records, version 0, for periods nothing was billed for). */
   billed(orgId: string, periodKeys: readonly string[]): Promise<Map<string, BilledPeriod>>;
+  /** The commitment records of these contract years (empty ones, version 0, for years not billed yet). */
+  commitments(
+    orgId: string,
+    years: readonly { contractId: string; year: number }[],
+  ): Promise<Map<string, CommitmentRecord>>;
   /** Records a period closed with nothing to bill (so later late usage for it is billed). */
   markPeriodClosed(record: BilledPeriod, expectedVersion: number): Promise<void>;
   /** Whether `prefix` is free or already the org's. */
@@ -85,4 +93,16 @@ export interface BillingSettingsStore {
 /** Renders an invoice as a PDF document (pdf-lib, loaded on first use). */
 export interface InvoicePdfRenderer {
   render(invoice: Invoice): Promise<Uint8Array>;
+}
+
+/** A prepaid contract year to invoice at its start (the contracts capability asks). */
+export interface CommitmentToInvoice {
+  readonly contractId: string;
+  readonly contractName: string;
+  readonly year: number;
+  readonly start: string;
+  readonly end: string;
+  readonly currency: import('../kernel/money').Currency;
+  readonly committedMinor: number;
+  readonly netDays: number;
 }

@@ -1,7 +1,9 @@
 import type { Kernel } from '../kernel/compose';
 import type { UsageCountedListener } from '../usage/ports';
 import { billThresholds } from './app/bill-thresholds';
+import { issueCommitment } from './app/issue-commitment';
 import { buildInvoicingDeps } from './compose';
+import type { CommitmentToInvoice } from './ports';
 
 /**
  * Threshold invoicing as the usage consumer's listener: after each counted batch, the orgs it touched
@@ -10,4 +12,12 @@ import { buildInvoicingDeps } from './compose';
 export function thresholdInvoicing(k: Kernel): UsageCountedListener {
   const deps = buildInvoicingDeps(k);
   return { usageCounted: (orgIds) => billThresholds(deps, orgIds) };
+}
+
+/** Prepaid commitments invoiced at each contract year's start (the contracts capability asks). */
+export function commitmentInvoicing(k: Kernel): {
+  issueCommitment(orgId: string, year: CommitmentToInvoice): Promise<void>;
+} {
+  const deps = buildInvoicingDeps(k);
+  return { issueCommitment: async (orgId, year) => void (await issueCommitment(deps, orgId, year)) };
 }

@@ -4,8 +4,8 @@ import { orgReader } from '../orgs/provides';
 import { paymentMethodCheck } from '../payments/provides';
 import { DynamoAdjustmentLedger } from './adapters/adjustment-ledger';
 import { DynamoSubscriptionStore } from './adapters/subscription-store';
-import { SubscriptionTermsReader } from './app/subscription-terms';
 import { endForContract } from './app/end-for-contract';
+import { SubscriptionTermsReader } from './app/subscription-terms';
 import type { AdjustmentLedger, PaidSubscriptionReader, SelfServeEnder, TermsReader } from './ports';
 
 /**

@@ -1,4 +1,5 @@
 import { buildAuditDeps, setDepsForTesting as setAudit } from '../../functions/audit/compose';
+import { buildContractsDeps, setDepsForTesting as setContracts } from '../../functions/contracts/compose';
 import { buildDunningDeps, setDepsForTesting as setDunning } from '../../functions/dunning/compose';
 import { setDepsForTesting as setInvoicing } from '../../functions/invoicing/compose';
 import { buildInvoicePdfDeps, setDepsForTesting as setInvoicePdf } from '../../functions/invoicing/compose-pdf';
@@ -35,6 +36,7 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock) {
     ...buildUsageDeps(kernel),
     ...buildSubscriptionsDeps(kernel),
     ...buildInvoicePdfDeps(kernel),
+    ...buildContractsDeps(kernel),
     // The owning capability's full stores, where others hold only a port of them.
     ...orgs,
     ...notices,
@@ -58,4 +60,5 @@ export function setDepsForTesting(deps: Deps | undefined): void {
   setSubscriptions(deps);
   setInvoicing(deps);
   setInvoicePdf(deps);
+  setContracts(deps);
 }

@@ -47,14 +47,21 @@ export function viewOf(versions: readonly Contract[]): ContractView {
   return { current: inForce, ...(amendment ? { amendment } : {}), versions };
 }
 
-export async function loadContract(deps: Pick<ContractDeps, 'contracts'>, orgId: string, contractId: string): Promise<ContractView> {
+export async function loadContract(
+  deps: Pick<ContractDeps, 'contracts'>,
+  orgId: string,
+  contractId: string,
+): Promise<ContractView> {
   const versions = await deps.contracts.versions(orgId, contractId);
   if (versions.length === 0) throw notFound('contract_not_found', `there is no contract ${contractId}`);
   return viewOf(versions);
 }
 
 /** The currencies an org may contract in: its default, and the one its terms are in now. */
-export async function settlesIn(deps: Pick<ContractDeps, 'orgs' | 'terms' | 'clock'>, orgId: string): Promise<Currency[]> {
+export async function settlesIn(
+  deps: Pick<ContractDeps, 'orgs' | 'terms' | 'clock'>,
+  orgId: string,
+): Promise<Currency[]> {
   const [org, terms] = await Promise.all([deps.orgs.get(orgId), deps.terms.termsAt(orgId, deps.clock.now())]);
   if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
   return [...new Set([org.defaultCurrency, ...(terms ? [terms.currency] : [])])];

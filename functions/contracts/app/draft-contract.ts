@@ -1,5 +1,5 @@
-import type { CallContext } from '../../kernel/ports';
 import { conflict } from '../../kernel/errors';
+import type { CallContext } from '../../kernel/ports';
 import { type Contract, type ContractTerms, validateTerms } from '../domain/contract';
 import { type ContractDeps, type ContractView, loadContract, recorded, settlesIn, viewOf } from './contract-common';
 
@@ -49,7 +49,12 @@ export async function updateContract(
       allowed_from: ['draft'],
     });
   }
-  const next: Contract = { ...draft, ...changes, updatedAt: deps.clock.now().toISOString(), revision: draft.revision + 1 };
+  const next: Contract = {
+    ...draft,
+    ...changes,
+    updatedAt: deps.clock.now().toISOString(),
+    revision: draft.revision + 1,
+  };
   validateTerms(next, await settlesIn(deps, orgId));
   await deps.contracts.commit({
     records: [{ next, expectedRevision: draft.revision }],

@@ -74,13 +74,21 @@ async function plan(
 ): Promise<ContractWrite> {
   const now = deps.clock.now();
   const at = now.toISOString();
-  const bump = (c: Contract, changes: Partial<Contract>): Contract => ({ ...c, ...changes, updatedAt: at, revision: c.revision + 1 });
+  const bump = (c: Contract, changes: Partial<Contract>): Contract => ({
+    ...c,
+    ...changes,
+    updatedAt: at,
+    revision: c.revision + 1,
+  });
 
   switch (input.action) {
     case 'submit':
     case 'void': {
       const next = bump(subject, { status: input.action === 'submit' ? 'pending_signature' : 'void' });
-      return { records: [{ next, expectedRevision: subject.revision }], ...recorded(deps, ctx, input.action === 'submit' ? 'submitted' : 'voided', subject, next) };
+      return {
+        records: [{ next, expectedRevision: subject.revision }],
+        ...recorded(deps, ctx, input.action === 'submit' ? 'submitted' : 'voided', subject, next),
+      };
     }
     case 'amend': {
       if (input.effectiveAt.getTime() < now.getTime()) {
@@ -95,9 +103,19 @@ async function plan(
       }
       const newest = versions[versions.length - 1]!;
       if (newest.version > subject.version && ['draft', 'pending_signature'].includes(newest.status)) {
-        throw conflict('amendment_in_progress', `version ${newest.version} is already being drafted`, { version: newest.version });
+        throw conflict('amendment_in_progress', `version ${newest.version} is already being drafted`, {
+          version: newest.version,
+        });
       }
-      const { signatory: _s, signedAt: _sa, activeFrom: _f, activeUntil: _u, terminatedAt: _t, terminationReason: _r, ...terms } = subject;
+      const {
+        signatory: _s,
+        signedAt: _sa,
+        activeFrom: _f,
+        activeUntil: _u,
+        terminatedAt: _t,
+        terminationReason: _r,
+        ...terms
+      } = subject;
       const draft: Contract = {
         ...terms,
         ...input.changes,
@@ -108,7 +126,10 @@ async function plan(
         updatedAt: at,
         revision: 1,
       };
-      return { records: [{ next: draft, expectedRevision: null }], ...recorded(deps, ctx, 'amendment_drafted', subject, draft) };
+      return {
+        records: [{ next: draft, expectedRevision: null }],
+        ...recorded(deps, ctx, 'amendment_drafted', subject, draft),
+      };
     }
     case 'sign':
       return planSignature(deps, ctx, versions, subject, input.signatory, now);
@@ -128,7 +149,9 @@ async function planSignature(
   const at = now.toISOString();
   const interval = activeInterval(subject, now);
   if (interval.from >= interval.until) {
-    throw conflict('contract_term_over', `the term ended at ${subject.termEnd}: nothing left to sign`, { term_end: subject.termEnd });
+    throw conflict('contract_term_over', `the term ended at ${subject.termEnd}: nothing left to sign`, {
+      term_end: subject.termEnd,
+    });
   }
   const slot = await deps.contracts.slot(subject.orgId);
   const replaced = subject.amends ? versions.find((v) => v.version === subject.amends!.version) : undefined;
@@ -156,8 +179,11 @@ async function planSignature(
     revision: subject.revision + 1,
   };
   const years = contractYears(next);
-  const records: ContractWrite['records'][number][] = [{ next, expectedRevision: subject.revision, dueAt: nextStepAt(next, years, now) }];
-  const events = recorded(deps, ctx, 'signed', subject, next, interval.from);
+  const records: ContractWrite['records'][number][] = [
+    { next, expectedRevision: subject.revision, dueAt: nextStepAt(next, years, now) },
+  ];
+  const signed = recorded(deps, ctx, 'signed', subject, next, interval.from);
+  const events = { events: [...signed.events], audits: [...signed.audits] };
   let segmentsDelete: string[] = [];
   if (replaced) {
     const ended: Contract = {
@@ -167,7 +193,11 @@ async function planSignature(
       updatedAt: at,
       revision: replaced.revision + 1,
     };
-    records.push({ next: ended, expectedRevision: replaced.revision, dueAt: nextStepAt(ended, contractYears(ended), now) });
+    records.push({
+      next: ended,
+      expectedRevision: replaced.revision,
+      dueAt: nextStepAt(ended, contractYears(ended), now),
+    });
     const superseded = recorded(deps, ctx, 'superseded', replaced, ended, interval.from);
     events.events.push(...superseded.events);
     events.audits.push(...superseded.audits);
@@ -176,7 +206,11 @@ async function planSignature(
   return {
     records,
     slot: {
-      next: { orgId: subject.orgId, intervals: [...intervals, { contractId: next.id, version: next.version, ...interval }], revision: slot.revision + 1 },
+      next: {
+        orgId: subject.orgId,
+        intervals: [...intervals, { contractId: next.id, version: next.version, ...interval }],
+        revision: slot.revision + 1,
+      },
       expectedRevision: slot.revision,
     },
     segmentsDelete,
@@ -197,9 +231,11 @@ async function planTermination(
   const at = now.toISOString();
   const effective = new Date(Math.max(effectiveAt.getTime(), Date.parse(subject.activeFrom ?? at))).toISOString();
   if (effectiveAt.getTime() < now.getTime() - 1000) {
-    throw validation('invalid_request', 'a termination takes effect now or later (usage already counted keeps its terms)', [
-      { path: 'effective_at', message: 'must not be in the past', code: 'too_small' },
-    ]);
+    throw validation(
+      'invalid_request',
+      'a termination takes effect now or later (usage already counted keeps its terms)',
+      [{ path: 'effective_at', message: 'must not be in the past', code: 'too_small' }],
+    );
   }
   if (effective >= subject.activeUntil!) {
     throw validation('invalid_request', `the contract ends at ${subject.activeUntil} anyway`, [
@@ -222,7 +258,9 @@ async function planTermination(
     slot: {
       next: {
         ...slot,
-        intervals: slot.intervals.map((i) => (i.contractId === subject.id && i.version === subject.version ? { ...i, until: effective } : i)),
+        intervals: slot.intervals.map((i) =>
+          i.contractId === subject.id && i.version === subject.version ? { ...i, until: effective } : i,
+        ),
         revision: slot.revision + 1,
       },
       expectedRevision: slot.revision,

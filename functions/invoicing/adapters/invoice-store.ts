@@ -13,6 +13,7 @@ import { decodeCursor, encodeCursor } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { Page } from '../../kernel/ports';
 import { type BilledPeriod, emptyBilled } from '../domain/billed';
+import { type CommitmentRecord, commitmentKey, emptyCommitment } from '../domain/commitments';
 import type { Invoice } from '../domain/invoice';
 import type { FinalizeWrite, InvoiceListOptions, InvoiceStore, InvoicingAccount } from '../ports';
 
@@ -150,6 +151,18 @@ export class DynamoInvoiceStore implements InvoiceStore {
         ),
       );
     }
+    for (const record of write.commitments ?? []) {
+      items.push(
+        versionedPut(
+          t,
+          'commitment_record',
+          keys.commitmentRecord(record.orgId, record.contractId, record.year),
+          record,
+          record.version,
+          record.version - 1,
+        ),
+      );
+    }
     for (const movement of write.creditMovements) {
       items.push({
         Put: {
@@ -213,6 +226,34 @@ export class DynamoInvoiceStore implements InvoiceStore {
         out.set(record.periodKey, record);
       }
       request = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return out;
+  }
+
+  async commitments(
+    orgId: string,
+    years: readonly { contractId: string; year: number }[],
+  ): Promise<Map<string, CommitmentRecord>> {
+    const out = new Map(
+      years.map((y) => [commitmentKey(y.contractId, y.year), emptyCommitment(orgId, y.contractId, y.year)] as const),
+    );
+    let request: Record<string, unknown>[] = [
+      ...new Map(years.map((y) => [commitmentKey(y.contractId, y.year), y])).values(),
+    ].map((y) => keys.commitmentRecord(orgId, y.contractId, y.year) as unknown as Record<string, unknown>);
+    while (request.length > 0) {
+      const result = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: request.slice(0, 100), ConsistentRead: true } },
+        }),
+      );
+      for (const raw of result.Responses?.[this.tableName] ?? []) {
+        const record = (raw as StoredItem<CommitmentRecord>).data;
+        out.set(commitmentKey(record.contractId, record.year), record);
+      }
+      request = [
+        ...((result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[]),
+        ...request.slice(100),
+      ];
     }
     return out;
   }

@@ -34,6 +34,8 @@ export async function billThreshold(deps: InvoicingDeps, orgId: string): Promise
     ]);
     if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
     const current = rated.stretches[rated.stretches.length - 1];
+    // Under an enterprise contract commitments are settled by the period invoices, not by thresholds.
+    if (current?.contract) return 'no_threshold';
     const threshold = current && effectiveThreshold(settings, current.planId, rated.rating.currency);
     if (threshold === undefined) return 'no_threshold';
     const billed = billedMap.get(period.key)!;

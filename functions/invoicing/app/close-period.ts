@@ -1,8 +1,10 @@
+import type { BillableContract } from '../../contracts/ports';
 import { addDays } from '../../kernel/clock';
 import { notFound } from '../../kernel/errors';
 import { nextPeriod, type Period, periodOf } from '../../kernel/period';
 import type { ActiveTerms } from '../../subscriptions/ports';
 import type { BilledPeriod } from '../domain/billed';
+import type { CommitmentYear } from '../domain/commitments';
 import type { Invoice } from '../domain/invoice';
 import { type FeeTerms, type PlannedInvoices, planPeriodClose, type RatedPeriodUsage } from '../domain/plan';
 import { billToOf } from '../domain/settings';
@@ -22,7 +24,54 @@ const LATE_USAGE_WINDOW_DAYS = 30;
 export type CloseOutcome = 'draft' | 'closed' | 'nothing_to_bill' | 'already_closed' | 'not_due';
 
 const feeTerms = (t: ActiveTerms | undefined): FeeTerms | undefined =>
-  t ? { planId: t.planId, planVersion: t.planVersion, billingModel: t.billingModel, currency: t.currency } : undefined;
+  t
+    ? {
+        planId: t.planId,
+        planVersion: t.planVersion,
+        billingModel: t.billingModel,
+        currency: t.currency,
+        ...(t.contract ? { contract: { id: t.contract.id, platformFeeMinor: t.contract.platformFeeMinor } } : {}),
+      }
+    : undefined;
+
+/**
+ * The contract years a close may bill commitment lines for: every year of the org's signed contracts
+ * that has started by the period's end. A contract's newest signed version holds its commitments (an
+ * amendment may change them). A contract ended early: years it no longer reaches are forfeited (their
+ * commitment invoiced) or dropped (waived), and the year it ended in settles at the end.
+ */
+export function commitmentYearsOf(contracts: readonly BillableContract[], periodEnd: string): CommitmentYear[] {
+  const newest = new Map<string, BillableContract>();
+  for (const c of contracts) {
+    const seen = newest.get(c.contract.id);
+    if (!seen || seen.contract.version < c.contract.version) newest.set(c.contract.id, c);
+  }
+  const out: CommitmentYear[] = [];
+  for (const { contract, years } of newest.values()) {
+    const until = contract.activeUntil!;
+    const endedEarly = until < contract.termEnd;
+    const invoiceRest = endedEarly && contract.onTermination === 'invoice';
+    for (const y of years) {
+      if (y.start >= periodEnd) continue;
+      const forfeited = y.start >= until;
+      if (forfeited && !invoiceRest) continue;
+      const cutShort = !forfeited && y.end > until;
+      out.push({
+        contractId: contract.id,
+        contractName: contract.name,
+        year: y.index,
+        currency: contract.currency,
+        type: contract.commit.type,
+        committedMinor: y.committedMinor,
+        start: y.start,
+        end: forfeited || cutShort ? until : y.end,
+        settleShortfall: cutShort ? invoiceRest : true,
+        forfeited,
+      });
+    }
+  }
+  return out;
+}
 
 /**
  * Loads what a period's invoice is planned from: the period rated now, the terms at its start and at
@@ -42,15 +91,20 @@ export async function planClose(
   const before = periodOf(new Date(lateCandidates[0]!.start.getTime() - 1));
   if (before.end.getTime() > addDays(now, -LATE_USAGE_WINDOW_DAYS).getTime() - deps.lateGraceMs)
     lateCandidates.push(before);
-  const [org, settings, rated, termsAtStart, termsAtNextStart, pending, account] = await Promise.all([
-    deps.orgs.get(orgId),
-    settingsOf(deps, orgId),
-    deps.usageRating.ratePeriod(orgId, period, now),
-    deps.terms.termsAt(orgId, period.start),
-    deps.terms.termsAt(orgId, next.start),
-    deps.adjustments.pending(orgId),
-    deps.invoices.account(orgId),
-  ]);
+  const [org, settings, rated, termsAtStart, termsAtNextStart, pending, account, contracts, termsAtEnd] =
+    await Promise.all([
+      deps.orgs.get(orgId),
+      settingsOf(deps, orgId),
+      deps.usageRating.ratePeriod(orgId, period, now),
+      deps.terms.termsAt(orgId, period.start),
+      deps.terms.termsAt(orgId, next.start),
+      deps.adjustments.pending(orgId),
+      deps.invoices.account(orgId),
+      deps.contractBilling.inForce(orgId, new Date(0), next.end),
+      deps.terms.termsAt(orgId, new Date(Math.min(now.getTime(), period.end.getTime()) - 1)),
+    ]);
+  const years = commitmentYearsOf(contracts, period.end.toISOString());
+  const commitmentRecords = await deps.invoices.commitments(orgId, years);
   if (!org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
   const billed = await deps.invoices.billed(orgId, [
     period.key,
@@ -76,8 +130,11 @@ export async function planClose(
     billed,
     creditBalances: account.creditBalances,
     status,
+    ...(years.length > 0 ? { commitments: { years, records: commitmentRecords } } : {}),
+    // Net terms: the contract's in force at the period's end (settings' come with collection).
+    ...(termsAtEnd?.contract?.netDays ? { netDays: termsAtEnd.contract.netDays } : {}),
   });
-  return { plan, billed, settings, account, pending };
+  return { plan, billed, settings, account, pending, commitmentRecords };
 }
 
 /**
@@ -104,7 +161,13 @@ export async function closeOrgPeriod(deps: InvoicingDeps, orgId: string, periodE
     return 'already_closed';
   }
   const issued = await retryOnConflict(async () => {
-    const { plan, billed, settings, account, pending } = await planClose(deps, orgId, period, deps.clock.now(), 'open');
+    const { plan, billed, settings, account, pending, commitmentRecords } = await planClose(
+      deps,
+      orgId,
+      period,
+      deps.clock.now(),
+      'open',
+    );
     const record = billed.get(period.key)!;
     if (record.closedAt) return record.closedBy ?? [];
     if (plan.invoices.length === 0) {
@@ -114,7 +177,7 @@ export async function closeOrgPeriod(deps: InvoicingDeps, orgId: string, periodE
       );
       return [];
     }
-    await finalizeClose(deps, { orgId, plan, billed, settings, account, pending, period, now });
+    await finalizeClose(deps, { orgId, plan, billed, settings, account, pending, commitmentRecords, period, now });
     return plan.invoices.map((i) => i.id);
   });
   await finishClose(deps, orgId, period, issued);
@@ -130,6 +193,7 @@ async function finalizeClose(
     settings: Awaited<ReturnType<typeof planClose>>['settings'];
     account: Awaited<ReturnType<typeof planClose>>['account'];
     pending: Awaited<ReturnType<typeof planClose>>['pending'];
+    commitmentRecords: Awaited<ReturnType<typeof planClose>>['commitmentRecords'];
     period: Period;
     now: Date;
   },
@@ -154,7 +218,11 @@ async function finalizeClose(
     action: 'invoice.issued',
     now,
   });
-  await deps.invoices.finalize({ ...recorded, billed: written });
+  const commitments = plan.commitments.map((r) => ({
+    ...r,
+    version: (input.commitmentRecords.get(`${r.contractId}#${r.year}`)?.version ?? 0) + 1,
+  }));
+  await deps.invoices.finalize({ ...recorded, billed: written, commitments });
 }
 
 /** After the close committed: each invoice's notice (deduplicated), then the calendar moves on. */

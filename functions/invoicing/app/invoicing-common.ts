@@ -1,3 +1,4 @@
+import type { ContractBillingReader } from '../../contracts/ports';
 import { type Actor, systemActor } from '../../kernel/audit';
 import { auditEntry } from '../../kernel/audit-entry';
 import type { Clock } from '../../kernel/clock';
@@ -27,6 +28,8 @@ export interface InvoicingDeps {
   readonly invoices: InvoiceStore;
   readonly settings: BillingSettingsStore;
   readonly notices: NoticeOutbox;
+  /** The org's enterprise contracts (commitments, platform fees, true-ups). */
+  readonly contractBilling: ContractBillingReader;
   /** How long after a period ends its invoice waits for late events (drafts meanwhile). */
   readonly lateGraceMs: number;
 }

@@ -9,7 +9,7 @@ import type { Meter } from '../../kernel/pricing/plans';
  */
 export const INVOICE_SCHEMA_VERSION = 1;
 
-export const INVOICE_KINDS = ['period', 'threshold', 'adjustment'] as const;
+export const INVOICE_KINDS = ['period', 'threshold', 'adjustment', 'contract'] as const;
 export type InvoiceKind = (typeof INVOICE_KINDS)[number];
 
 /** `preview`: the upcoming invoice, never stored. `paid`, `uncollectible` and `void` come with collection. */
@@ -24,6 +24,11 @@ export const LINE_KINDS = [
   'proration_credit',
   'proration_charge',
   'cancellation_credit',
+  'platform_fee',
+  'commitment',
+  'prepaid_drawdown',
+  'true_up',
+  'termination_commitment',
 ] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
 
@@ -50,6 +55,9 @@ export interface InvoiceLine {
   readonly amountMinor: number;
   /** The subscription adjustment (proration, first period, cancellation credit) this line bills. */
   readonly adjustmentId?: string;
+  /** The enterprise contract (and contract year) a commitment, drawdown or true-up line is for. */
+  readonly contractId?: string;
+  readonly contractYear?: number;
 }
 
 export interface BillTo {

@@ -4,6 +4,7 @@ import { type Period, periodByKey } from '../../kernel/period';
 import { type BillingModel, findPlanVersion, type Meter } from '../../kernel/pricing/plans';
 import type { PeriodRating } from '../../kernel/pricing/rating';
 import { type BilledPeriod, emptyBilled, type UsageDelta, usageDeltas, withUsageBilled } from './billed';
+import { type CommitmentRecord, type CommitmentYear, commitmentKey, commitmentLines } from './commitments';
 import {
   applyCredit,
   type BillTo,
@@ -35,6 +36,8 @@ export interface FeeTerms {
   readonly planVersion: number;
   readonly billingModel: BillingModel;
   readonly currency: Currency;
+  /** Under an enterprise contract: its platform fee is the period's fee. */
+  readonly contract?: { readonly id: string; readonly name?: string; readonly platformFeeMinor: number };
 }
 
 /** A subscription adjustment line waiting for an invoice, as invoicing sees it. */
@@ -57,7 +60,12 @@ export interface RatedPeriodUsage {
   readonly period: Period;
   readonly rating: PeriodRating;
   /** The plan of each stretch (by its start), to name stretches on lines when a period has several. */
-  readonly stretches?: readonly { readonly from: string; readonly planId: string; readonly planVersion: number }[];
+  readonly stretches?: readonly {
+    readonly from: string;
+    readonly planId: string;
+    readonly planVersion: number;
+    readonly contract?: { readonly id: string; readonly year: number };
+  }[];
 }
 
 export interface PeriodCloseInput {
@@ -78,6 +86,13 @@ export interface PeriodCloseInput {
   readonly creditBalances: Readonly<Partial<Record<Currency, number>>>;
   /** `open` finalizes (issued now), `draft` during the late-event grace, `preview` for the upcoming invoice. */
   readonly status: 'draft' | 'open' | 'preview';
+  /** Enterprise contract years in play (commitment lines) and what each has been billed. */
+  readonly commitments?: {
+    readonly years: readonly CommitmentYear[];
+    readonly records: ReadonlyMap<string, CommitmentRecord>;
+  };
+  /** Days to pay (0: due on issue, charged automatically). */
+  readonly netDays?: number;
 }
 
 export interface PlannedInvoices {
@@ -85,6 +100,8 @@ export interface PlannedInvoices {
   /** The billed records after the plan, for every period it billed something of. */
   readonly billed: readonly BilledPeriod[];
   readonly creditBalances: Readonly<Partial<Record<Currency, number>>>;
+  /** The commitment records the plan moved forward. */
+  readonly commitments: readonly CommitmentRecord[];
 }
 
 const METER_LABELS: Record<Meter, string> = {
@@ -100,6 +117,7 @@ const monthName = (periodKey: string) =>
 
 /** The flat fee one full period costs under these terms: only the flat model carries one. */
 export function flatFeeMinor(terms: FeeTerms | undefined): number {
+  if (terms?.contract) return terms.contract.platformFeeMinor;
   if (terms?.billingModel !== 'flat') return 0;
   return findPlanVersion(terms.planId, terms.planVersion)?.prices[terms.currency]?.flatFeeMinor ?? 0;
 }
@@ -157,8 +175,11 @@ function usageLine(
 function feeLine(terms: FeeTerms, periodKey: string, when: 'in advance' | 'in arrears'): DraftLine {
   const fee = flatFeeMinor(terms);
   return {
-    kind: 'flat_fee',
-    description: `${planName(terms)} — ${monthName(periodKey)} (${when})`,
+    kind: terms.contract ? 'platform_fee' : 'flat_fee',
+    description: terms.contract
+      ? `Platform fee${terms.contract.name ? ` — ${terms.contract.name}` : ''} — ${monthName(periodKey)} (${when})`
+      : `${planName(terms)} — ${monthName(periodKey)} (${when})`,
+    ...(terms.contract ? { contractId: terms.contract.id } : {}),
     periodKey,
     planId: terms.planId,
     quantity: 1,
@@ -180,6 +201,7 @@ function assemble(
     period: Period;
     billTo: BillTo;
     now: Date;
+    netDays?: number;
   },
   lines: readonly DraftLine[],
   balance: number,
@@ -191,6 +213,7 @@ function assemble(
   const subtotalMinor = subtotalOf(numbered);
   const credit = applyCredit(subtotalMinor, balance);
   const issued = base.status === 'open' ? base.now.toISOString() : null;
+  const due = issued && base.netDays ? new Date(base.now.getTime() + base.netDays * 86_400_000).toISOString() : issued;
   return {
     invoice: {
       id: base.id,
@@ -209,7 +232,7 @@ function assemble(
       creditCarriedMinor: credit.creditCarriedMinor,
       createdAt: base.now.toISOString(),
       issuedAt: issued,
-      dueAt: issued,
+      dueAt: due,
       adjustmentIds: numbered.flatMap((l) => (l.adjustmentId ? [l.adjustmentId] : [])),
       schemaVersion: INVOICE_SCHEMA_VERSION,
     },
@@ -267,16 +290,48 @@ export function planPeriodClose(input: PeriodCloseInput): PlannedInvoices {
     }
   }
 
+  // Usage at contract rates per contract year, for the commitment lines below.
+  const usageByYear = new Map<string, number>();
   const billUsage = (kind: 'usage' | 'late_usage', usage: RatedPeriodUsage) => {
     const deltas = usageDeltas(usage.rating, record(usage.period.key));
     const c = usage.rating.currency;
-    for (const d of deltas) lines.push(usageLine(kind, usage, d, c));
+    for (const d of deltas) {
+      lines.push(usageLine(kind, usage, d, c));
+      const contract = usage.stretches?.find((st) => st.from === d.stretchFrom)?.contract;
+      if (contract) {
+        const key = commitmentKey(contract.id, contract.year);
+        usageByYear.set(key, (usageByYear.get(key) ?? 0) + d.amountMinor);
+      }
+    }
     if (deltas.length > 0) {
       effects.push((idOf) => records.set(usage.period.key, withUsageBilled(record(usage.period.key), deltas, idOf(c))));
     }
   };
   billUsage('usage', input.usage);
   for (const late of input.late) billUsage('late_usage', late);
+  const commitments = input.commitments
+    ? commitmentLines({
+        years: input.commitments.years,
+        records: input.commitments.records,
+        usageByYear,
+        periodEnd: period.end.toISOString(),
+        invoiceId: periodInvoiceId(orgId, period, 'period'),
+        orgId,
+      })
+    : { lines: [], records: [] };
+  for (const l of commitments.lines) {
+    lines.push({
+      kind: l.kind,
+      description: l.description,
+      periodKey: period.key,
+      quantity: 1,
+      preciseAmount: String(l.amountMinor),
+      amountMinor: l.amountMinor,
+      contractId: l.contractId,
+      contractYear: l.year,
+      currency: l.currency,
+    });
+  }
 
   // One invoice per currency: P's currency is the period invoice, any other an adjustment invoice.
   const currencies = [...new Set(lines.map((l) => l.currency))].sort((a, b) =>
@@ -299,6 +354,7 @@ export function planPeriodClose(input: PeriodCloseInput): PlannedInvoices {
         period,
         billTo: input.billTo,
         now: input.now,
+        ...(input.netDays ? { netDays: input.netDays } : {}),
       },
       lines.filter((l) => l.currency === c),
       balances[c] ?? 0,
@@ -311,6 +367,7 @@ export function planPeriodClose(input: PeriodCloseInput): PlannedInvoices {
     // Every effect replaces a record with a new object: the changed ones are those no longer the input's.
     billed: [...records.values()].filter((r) => r !== input.billed.get(r.periodKey)),
     creditBalances: balances,
+    commitments: commitments.records,
   };
 }
 

@@ -245,6 +245,11 @@ export const keys = {
   invoicingAccount: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'INVOICING_ACCOUNT' }),
   /** What has been invoiced of one period (get by org + period; BatchGet for a close's few periods). */
   billedPeriod: (orgId: string, periodKey: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `BILLED#${periodKey}` }),
+  /** An enterprise contract year's commitment as invoiced so far (get by org + contract + year; BatchGet). */
+  commitmentRecord: (orgId: string, contractId: string, year: number): TableKey => ({
+    PK: `ORG#${orgId}`,
+    SK: `COMMITMENT#${contractId}#${year}`,
+  }),
   /** The org's billing settings (get by org). */
   billingSettings: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BILLING_SETTINGS' }),
   /** A claimed invoice number prefix (get by prefix): prefixes are unique across orgs. */

@@ -136,9 +136,13 @@ export async function persist(
   if (input.purchase) {
     const inForce = await deps.terms.termsAt(next.orgId, now);
     if (inForce?.contract) {
-      throw conflict('contract_in_force', 'the org is under an enterprise contract: self-serve plans cannot be bought', {
-        contract_id: inForce.contract.id,
-      });
+      throw conflict(
+        'contract_in_force',
+        'the org is under an enterprise contract: self-serve plans cannot be bought',
+        {
+          contract_id: inForce.contract.id,
+        },
+      );
     }
   }
   const segments: TermsSegmentWrite[] = [];

@@ -1,4 +1,4 @@
-import type { ContractTimeline, ContractTermsSegment } from '../../contracts/ports';
+import type { ContractTermsSegment, ContractTimeline } from '../../contracts/ports';
 import type { PlanTerms } from '../../kernel/pricing/rating';
 import type { OrgStore } from '../../orgs/ports';
 import { settle, type Terms } from '../domain/subscription';

@@ -1,0 +1,88 @@
+import { type Period, periodOf } from '../../kernel/period';
+import type { RatedPeriod } from '../../usage/ports';
+import { type Contract, type ContractYear, contractYears } from '../domain/contract';
+import {
+  type CommitmentProjection,
+  type MeterConsumption,
+  projectYear,
+  type YearUtilization,
+  yearUtilization,
+} from '../domain/utilization';
+import { type ContractDeps, loadContract } from './contract-common';
+
+export interface ContractUtilization {
+  readonly contract: Contract;
+  readonly years: readonly YearUtilization[];
+  /** For the year in force now (null when none is). */
+  readonly currentYear: number | null;
+  readonly projection: CommitmentProjection | null;
+}
+
+/** The billing periods overlapping [from, to). */
+function periodsBetween(from: string, to: string): Period[] {
+  const out: Period[] = [];
+  for (let p = periodOf(new Date(from)); p.start.toISOString() < to; p = periodOf(p.end)) out.push(p);
+  return out;
+}
+
+/**
+ * A contract's commitment per year: consumed is its usage rated at the contract's rates in the
+ * stretches attributed to that year (the same ratings the summary and the invoices use), so it equals
+ * what the period invoices bill for the year. Reads each billing period of the contract's years once.
+ */
+export async function contractUtilization(
+  deps: Pick<ContractDeps, 'clock' | 'contracts' | 'usageRating'>,
+  orgId: string,
+  contractId: string,
+): Promise<ContractUtilization> {
+  const now = deps.clock.now();
+  const { current: contract } = await loadContract(deps, orgId, contractId);
+  const years = contractYears(contract);
+  if (!contract.activeFrom)
+    return { contract, years: years.map((y) => yearUtilization(y, [])), currentYear: null, projection: null };
+  const until = [contract.activeUntil!, now.toISOString()].sort()[0]!;
+  const rated = new Map<string, Promise<RatedPeriod>>();
+  const rate = (p: Period) => {
+    let r = rated.get(p.key);
+    if (!r) {
+      r = deps.usageRating.ratePeriod(orgId, p, now);
+      rated.set(p.key, r);
+    }
+    return r;
+  };
+  const consumption = async (year: ContractYear): Promise<MeterConsumption[]> => {
+    const from = [year.start, contract.activeFrom!].sort().at(-1)!;
+    const to = [year.end, until].sort()[0]!;
+    if (from >= to) return [];
+    const lines: MeterConsumption[] = [];
+    for (const period of periodsBetween(from, to)) {
+      const r = await rate(period);
+      r.stretches.forEach((s, i) => {
+        if (s.contract?.id !== contract.id || s.contract.year !== year.index) return;
+        for (const line of r.rating.stretches[i]?.rating.lines ?? []) {
+          lines.push({
+            meter: line.meter,
+            ...(line.model ? { model: line.model } : {}),
+            quantity: line.quantity,
+            amountMinor: line.amountMinor,
+          });
+        }
+      });
+    }
+    return lines;
+  };
+  const utilization = await Promise.all(years.map(async (y) => yearUtilization(y, await consumption(y))));
+  const current = years.find(
+    (y) => y.start <= now.toISOString() && now.toISOString() < y.end && now.toISOString() < contract.activeUntil!,
+  );
+  const currentUse = current ? utilization[current.index - 1]! : undefined;
+  return {
+    contract,
+    years: utilization,
+    currentYear: current?.index ?? null,
+    projection:
+      current && currentUse
+        ? projectYear(current, contract.activeFrom, currentUse.consumedMinor, contract.commit.type, now)
+        : null,
+  };
+}
