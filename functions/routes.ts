@@ -18,6 +18,13 @@ export const MEMBER_ROLES: readonly Role[] = ['owner', 'billing_admin', 'develop
 export const BILLING_ADMINS: readonly Role[] = ['owner', 'billing_admin'];
 export const ANY_ROLE: readonly Role[] = ROLES;
 
+/**
+ * Lambda timeout of every route. API Gateway gives up after 30 s; a route that needs longer is a design
+ * error, not a timeout to raise. Outbound calls (Stripe) are budgeted to finish inside it, so the
+ * Idempotency-Key record is always completed or released before the function is stopped.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteAuth = 'none' | 'jwt' | 'stripe_signature';
 

@@ -22,7 +22,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { CONSUMER_TIMEOUT_SECONDS, type QueueDefinition } from '../functions/queues';
-import { ROUTES, type RouteDefinition } from '../functions/routes';
+import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES, type RouteDefinition } from '../functions/routes';
 import { SCHEDULES, type ScheduleDefinition } from '../functions/schedules';
 import { TABLE_SCHEMA } from '../functions/table-schema';
 import { BillingAlarms } from './alarms';
@@ -207,8 +207,7 @@ export class BillingApiStack extends Stack {
       const fn = this.billingFunction(route.id, {
         entry: route.entry,
         description: `${route.method} ${route.path}: ${route.summary}`,
-        // API Gateway gives up after 30 s; a route that needs longer is a design error, not a timeout to raise.
-        timeout: Duration.seconds(10),
+        timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
         memorySize: 512,
         needs: route.needs ?? [],
       });

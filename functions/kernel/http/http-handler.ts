@@ -190,15 +190,17 @@ async function withIdempotency(
     response = errorOut(appError);
   }
   const status = response.statusCode ?? 200;
-  if (status >= 500 || status === 409 || status === 429) {
-    await store.release(scope, routeId, key);
-  } else {
-    await store.complete(scope, routeId, key, {
-      statusCode: status,
-      body: typeof response.body === 'string' ? response.body : '',
-      contentType: String(response.headers?.['content-type'] ?? 'application/json'),
-    });
-  }
+  // Conditional on this request's claim: when it outlived the claim (a retry took the key over), the
+  // retry's record is left alone and this response is still returned to this caller.
+  const kept =
+    status >= 500 || status === 409 || status === 429
+      ? await store.release(scope, routeId, key, begun.claimId)
+      : await store.complete(scope, routeId, key, begun.claimId, {
+          statusCode: status,
+          body: typeof response.body === 'string' ? response.body : '',
+          contentType: String(response.headers?.['content-type'] ?? 'application/json'),
+        });
+  if (!kept) logger.warn('idempotency claim was taken over before this request finished', { route: routeId, status });
   return response;
 }
 
