@@ -9,6 +9,8 @@ export interface StoredResponse {
   statusCode: number;
   body: string;
   contentType: string;
+  /** `body` is what the route chose to keep (not the answer): the route rebuilds the answer from it. */
+  rebuild?: boolean;
 }
 
 /** `claimId` names this request's claim: only it may complete or release the record. */

@@ -38,10 +38,24 @@ export interface HttpResult {
   /** Set for non-JSON answers (e.g. CSV); `body` must then be a string. */
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * What the Idempotency-Key record keeps instead of `body`, when the body holds something that must not
+   * be stored (a SetupIntent's client secret): the route's `replay` then rebuilds the answer from it.
+   */
+  readonly stored?: unknown;
+}
+
+export interface HttpHandlerOptions<C> {
+  /** Rebuilds a replayed answer from what `stored` kept (the request is the replaying one). */
+  readonly replay?: (stored: unknown, request: HttpRequest<C>) => Promise<HttpResult>;
 }
 
 export const ok = (body: unknown, headers?: Record<string, string>): HttpResult => ({ statusCode: 200, body, headers });
-export const created = (body: unknown): HttpResult => ({ statusCode: 201, body });
+export const created = (body: unknown, options: { stored?: unknown } = {}): HttpResult => ({
+  statusCode: 201,
+  body,
+  ...(options.stored !== undefined ? { stored: options.stored } : {}),
+});
 export const accepted = (body: unknown): HttpResult => ({ statusCode: 202, body });
 export const noContent = (): HttpResult => ({ statusCode: 204 });
 export const text = (contentType: string, body: string, headers?: Record<string, string>): HttpResult => ({
@@ -62,6 +76,7 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
   contracts: C,
   routeId: R,
   run: (request: HttpRequest<C[R]>) => Promise<HttpResult>,
+  options: HttpHandlerOptions<C[R]> = {},
 ) {
   const route = findRoute(routeId);
   const contract: RouteContract = contracts[routeId]!;
@@ -86,7 +101,14 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
         headers: event.headers ?? {},
         event,
       } as HttpRequest<C[R]>;
-      return await withIdempotency(route.id, event, principal, body, () => run(request).then(encode));
+      return await withIdempotency(
+        route.id,
+        event,
+        principal,
+        body,
+        () => run(request).then((result) => ({ response: encode(result), stored: result.stored })),
+        options.replay ? (stored) => options.replay!(stored, request).then(encode) : undefined,
+      );
     } catch (error) {
       return errorOut(error);
     }
@@ -165,10 +187,13 @@ async function withIdempotency(
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
   principal: Principal | undefined,
   body: unknown,
-  execute: () => Promise<APIGatewayProxyStructuredResultV2>,
+  execute: () => Promise<{ response: APIGatewayProxyStructuredResultV2; stored?: unknown }>,
+  replay: ((stored: unknown) => Promise<APIGatewayProxyStructuredResultV2>) | undefined,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const key = event.headers?.['idempotency-key'];
-  if (!WRITE_METHODS.has(event.requestContext.http.method) || key === undefined || !principal) return execute();
+  if (!WRITE_METHODS.has(event.requestContext.http.method) || key === undefined || !principal) {
+    return (await execute()).response;
+  }
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw validation('invalid_idempotency_key', 'Idempotency-Key must be 1–255 of A–Z a–z 0–9 _ . : -');
   }
@@ -180,11 +205,14 @@ async function withIdempotency(
   const begun = await store.begin(scope, routeId, key, hash, clock.now());
   if (begun.state === 'replay') {
     const { statusCode, body: storedBody, contentType } = begun.response;
+    const rebuilt = begun.response.rebuild && replay && storedBody ? await replay(JSON.parse(storedBody)) : undefined;
+    if (rebuilt) return withHeaders(rebuilt, { 'idempotent-replayed': 'true' });
     return { statusCode, body: storedBody, headers: { 'content-type': contentType, 'idempotent-replayed': 'true' } };
   }
   let response: APIGatewayProxyStructuredResultV2;
+  let stored: unknown;
   try {
-    response = await execute();
+    ({ response, stored } = await execute());
   } catch (error) {
     const appError = toAppError(error);
     response = errorOut(appError);
@@ -197,8 +225,9 @@ async function withIdempotency(
       ? await store.release(scope, routeId, key, begun.claimId)
       : await store.complete(scope, routeId, key, begun.claimId, {
           statusCode: status,
-          body: typeof response.body === 'string' ? response.body : '',
+          body: stored !== undefined ? JSON.stringify(stored) : typeof response.body === 'string' ? response.body : '',
           contentType: String(response.headers?.['content-type'] ?? 'application/json'),
+          ...(stored !== undefined ? { rebuild: true } : {}),
         });
   if (!kept) logger.warn('idempotency claim was taken over before this request finished', { route: routeId, status });
   return response;

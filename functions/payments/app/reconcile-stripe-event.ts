@@ -20,6 +20,7 @@ import {
   APPLIED_EVENT_TYPES,
   AWAITING_HANDLER_EVENT_TYPES,
   type InboxOutcome,
+  inboxPayload,
   type StripeEventInbox,
 } from './stripe-events';
 
@@ -103,10 +104,11 @@ export async function reconcileStripeEvent(deps: ReconcileDeps, event: StripeEve
   if (existing && TERMINAL.has(existing.status)) return 'duplicate';
 
   if (AWAITING.has(event.type)) {
-    // HAND-OFF POINT for the invoicing and dunning capabilities: the event waits in the inbox, whole.
+    // HAND-OFF POINT for the invoicing and dunning capabilities: the event waits in the inbox, without
+    // secrets (PaymentIntents: only the fields reconciling a payment needs).
     const done = await deps.inbox.finish(
       event.id,
-      { status: 'awaiting_handler', type: event.type, payload: event },
+      { status: 'awaiting_handler', type: event.type, payload: inboxPayload(event) },
       deps.clock.now(),
     );
     return done ? 'awaiting_handler' : 'duplicate';
