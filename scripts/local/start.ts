@@ -120,6 +120,8 @@ async function main() {
     CLOCK_FACTOR: String(speed),
     POWERTOOLS_SERVICE_NAME: 'billing',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Metrics are CloudWatch's (embedded in log lines); locally the logs say the same.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     ...stripe.env,
   });
 

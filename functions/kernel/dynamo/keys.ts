@@ -13,6 +13,37 @@ export interface TableKey {
   SK: string;
 }
 
+/**
+ * The schedules' work lists (GSI2: subscription changes due, orgs with notices to deliver, dunning
+ * deadlines) are sharded: a month boundary makes every org due at once, and one GSI partition takes
+ * about 1,000 writes/s, so one key per list would throttle exactly then. An org always lands on the
+ * same shard (a hash of its id), so its entry moves within one partition; readers fan out over all
+ * shards. ⚠ Changing the count or the hash moves every entry: a data migration.
+ */
+export const WORK_LIST_SHARDS = 16;
+
+/** FNV-1a (32 bit) of the org id, modulo the shard count: stable, uniform, cheap. */
+export function workListShard(orgId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < orgId.length; i++) {
+    hash ^= orgId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % WORK_LIST_SHARDS;
+}
+
+const shardKey = (list: string, orgId: string) => `${list}#${String(workListShard(orgId)).padStart(2, '0')}`;
+
+/**
+ * Every partition of a sharded work list, for readers to fan out over. The unsharded key of before comes
+ * last: entries written before sharding still sit there until they are next rewritten (each is on the
+ * list only until its work is done), so readers keep reading it; drop it once it reads empty everywhere.
+ */
+export const workListPartitions = (list: string): string[] => [
+  ...Array.from({ length: WORK_LIST_SHARDS }, (_, i) => `${list}#${String(i).padStart(2, '0')}`),
+  list,
+];
+
 export const keys = {
   /** Get org profile by id. */
   org: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'PROFILE' }),
@@ -78,10 +109,15 @@ export const keys = {
   noticesPendingIndex: { GSI2PK: 'NOTICES_PENDING' } as const,
 
   /**
-   * Orgs whose dunning deadline has passed: GSI2 `DUNNING_DUE`, sort key `<deadline ISO>#<org>`, set on
-   * the billing-status item while its dunning state has a deadline.
+   * Orgs whose dunning deadline has passed: GSI2 `DUNNING_DUE#<shard>`, sort key `<deadline ISO>#<org>`,
+   * set on the billing-status item while its dunning state has a deadline. Read all of
+   * `dunningDuePartitions` (sharded, see WORK_LIST_SHARDS).
    */
-  dunningDueIndex: { GSI2PK: 'DUNNING_DUE' } as const,
+  dunningDue: (orgId: string, deadline: string) => ({
+    GSI2PK: shardKey('DUNNING_DUE', orgId),
+    GSI2SK: `${deadline}#${orgId}`,
+  }),
+  dunningDuePartitions: workListPartitions('DUNNING_DUE'),
 
   /** List the org's audit trail newest first: Query PK, ScanIndexForward=false. Ids are ULIDs. */
   auditPartition: (orgId: string): string => `AUDIT#${orgId}`,
@@ -165,13 +201,14 @@ export const keys = {
   /**
    * The org's subscription (get by org): one item, so "one active subscription per org" is a condition
    * on one key. A canceled subscription stays until a new one replaces it (its history stays too).
-   * While it has a pending change it is on GSI2 (`subscriptionsDue`), ordered by the boundary it falls
-   * on, so the rollup schedule reads only what is due.
+   * While it has a pending change it is on GSI2 (`subscriptionDue`, sharded: read every partition of
+   * `subscriptionsDuePartitions`), ordered by the boundary it falls on, so the rollup schedule reads only
+   * what is due.
    */
   subscription: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'SUBSCRIPTION' }),
-  subscriptionsDuePartition: 'SUBSCRIPTION_CHANGES_DUE',
+  subscriptionsDuePartitions: workListPartitions('SUBSCRIPTION_CHANGES_DUE'),
   subscriptionDue: (orgId: string, effectiveAt: string) => ({
-    GSI2PK: 'SUBSCRIPTION_CHANGES_DUE',
+    GSI2PK: shardKey('SUBSCRIPTION_CHANGES_DUE', orgId),
     GSI2SK: `${effectiveAt}#${orgId}`,
   }),
 
