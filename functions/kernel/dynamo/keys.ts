@@ -85,13 +85,17 @@ export const keys = {
 
   /** The org's billing contacts: Query PK with begins_with(SK, 'CONTACT#'); get/delete one by id. */
   contactPartition: (orgId: string): string => `ORG#${orgId}`,
+  /** How many contacts the org has: a counter kept in each add/remove transaction (its cap a condition). */
+  contactCount: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'CONTACT_COUNT' }),
   contactPrefix: 'CONTACT#',
   contact: (orgId: string, contactId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `CONTACT#${contactId}` }),
 
   /**
    * The notice outbox of an org, newest first: Query PK with begins_with(SK, 'NOTICE#'). Deliveries
    * sit in the same partition under `DELIVERY#<notice>#<contact>` so one query reads a notice's fate.
-   * Undelivered notices are also on GSI2 (`noticesPending`), oldest first, for the delivery schedule.
+   * Undelivered notices also have a `PENDING#<notice>` item there (attempts, next attempt): the org's
+   * delivery queue, read strongly consistent, oldest first (ids are ULIDs), deleted once the notice is
+   * delivered or failed.
    */
   noticePartition: (orgId: string): string => `NOTICES#${orgId}`,
   noticePrefix: 'NOTICE#',
@@ -101,12 +105,30 @@ export const keys = {
     SK: `DELIVERY#${noticeId}#${contactId}`,
   }),
   deliveryPrefix: (noticeId: string): string => `DELIVERY#${noticeId}#`,
+  noticePendingPrefix: 'PENDING#',
+  noticePending: (orgId: string, noticeId: string): TableKey => ({
+    PK: `NOTICES#${orgId}`,
+    SK: `PENDING#${noticeId}`,
+  }),
   /** Dedup of notices by cause: one marker per (org, cause), put in the notice's transaction. */
   noticeCause: (orgId: string, cause: string): TableKey => ({
     PK: `NOTICE_CAUSE#${orgId}#${cause}`,
     SK: 'NOTICE_CAUSE',
   }),
-  noticesPendingIndex: { GSI2PK: 'NOTICES_PENDING' } as const,
+  /** Notices recorded for the org on one UTC day (a counter, its daily cap a condition on it). */
+  noticeQuota: (orgId: string, day: string): TableKey => ({ PK: `NOTICES#${orgId}`, SK: `QUOTA#${day}` }),
+  /**
+   * The org's one entry on the delivery schedule's work list while it has notices to deliver: GSI2
+   * `NOTICES_PENDING#<shard>`, sort key `<due ISO>#<org>` (when the org's next notice may be tried), so a
+   * run serves the orgs that have waited longest, one entry per org however many notices it has. Read
+   * all of `noticesDuePartitions`; its unsharded key holds notice items written before this list existed.
+   */
+  noticeOrgDue: (orgId: string): TableKey => ({ PK: `NOTICES#${orgId}`, SK: 'DUE' }),
+  noticeOrgDueIndex: (orgId: string, dueAt: string) => ({
+    GSI2PK: shardKey('NOTICES_PENDING', orgId),
+    GSI2SK: `${dueAt}#${orgId}`,
+  }),
+  noticesDuePartitions: workListPartitions('NOTICES_PENDING'),
 
   /**
    * Orgs whose dunning deadline has passed: GSI2 `DUNNING_DUE#<shard>`, sort key `<deadline ISO>#<org>`,

@@ -20,6 +20,7 @@ describe('the sharded work lists', () => {
       (org: string) => keys.subscriptionDue(org, monthEnd).GSI2PK,
     ],
     ['dunning deadlines', 'DUNNING_DUE', (org: string) => keys.dunningDue(org, monthEnd).GSI2PK],
+    ['orgs with notices to deliver', 'NOTICES_PENDING', (org: string) => keys.noticeOrgDueIndex(org, monthEnd).GSI2PK],
   ])('spreads a month end of 10,000 due orgs evenly over every shard of the %s', (_name, list, partitionOf) => {
     const counts = spread(orgs.map(partitionOf));
     const readers = workListPartitions(list);
