@@ -347,12 +347,13 @@ describe('payments end to end (sandbox → webhook → queue → reconciler → 
         for (const run of value.match(/\b(?:\d[ -]?){12,18}\d\b/g) ?? []) {
           if (luhnValid(run.replace(/[ -]/g, ''))) findings.push(`${path}: card-number-shaped ${run}`);
         }
-      } else if (Array.isArray(value)) value.forEach((v, i) => scan(v, `${path}[${i}]`));
-      else if (value && typeof value === 'object') {
+      } else if (Array.isArray(value)) {
+        for (const [i, v] of value.entries()) scan(v, `${path}[${i}]`);
+      } else if (value && typeof value === 'object') {
         for (const [k, v] of Object.entries(value)) scan(v, `${path}.${k}`);
       }
     };
-    written.forEach((w, i) => scan(w.input, `#${i} ${w.command}`));
+    for (const [i, w] of written.entries()) scan(w.input, `#${i} ${w.command}`);
     // The tests above did create SetupIntents, PaymentIntents and disputes, and their events were stored.
     expect(written.length).toBeGreaterThan(50);
     expect(JSON.stringify(written)).toContain('payment_intent.succeeded');
