@@ -42,7 +42,23 @@ export interface RouteDefinition {
   readonly summary: string;
   /** Extra resources the handler needs beyond the table (CDK grants exactly these). */
   readonly needs?: readonly ('usage_queue' | 'stripe_events_queue' | 'stripe_secret' | 'webhook_secret' | 'email')[];
+  /**
+   * What the handler does with the table (CDK grants exactly this): `read_write` (the default: item reads
+   * and writes, the audit trail, idempotency records), `health_check` (one GetItem of the health key) or
+   * `none` (never touches it).
+   */
+  readonly table?: TableAccess;
+  /** Per-route API Gateway throttle, apart from the stage's; public routes have their own small budget. */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * A per-org budget (a fixed-window counter in the table) for reads that are expensive to serve; past
+   * it the route answers 429 with Retry-After. Works the same locally and on AWS.
+   */
+  readonly rateLimit?: RateLimitBucket;
 }
+
+export type TableAccess = 'read_write' | 'health_check' | 'none';
+export type RateLimitBucket = 'expensive_read';
 
 /** The capability folders that own routes (functions/<capability>/http/<file>.ts). */
 export type Capability = 'api' | 'orgs' | 'audit' | 'subscriptions' | 'usage' | 'payments' | 'notices';
@@ -58,6 +74,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: [],
     entry: http('api', 'get-health'),
     summary: 'Liveness and table reachability',
+    table: 'health_check',
+    // Anonymous: its own small budget, so a flood of health checks cannot use up the stage's.
+    throttle: { rateLimit: 20, burstLimit: 40 },
   },
   {
     id: 'getOpenApi',
@@ -67,6 +86,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: [],
     entry: http('api', 'get-openapi'),
     summary: 'This OpenAPI document',
+    table: 'none',
+    throttle: { rateLimit: 10, burstLimit: 20 },
   },
   {
     id: 'provisionOrg',
@@ -85,6 +106,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: ANY_ROLE,
     entry: http('subscriptions', 'list-plans'),
     summary: 'The plan catalog with prices per currency',
+    table: 'none',
   },
   {
     id: 'getBillingStatus',
@@ -199,6 +221,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: http('payments', 'receive-stripe-webhook'),
     summary: 'Stripe webhook: signature verified on the raw body, recorded and queued',
     needs: ['stripe_events_queue', 'webhook_secret'],
+    // Unauthenticated at the gateway: a budget of its own (well above Stripe's delivery rate), so forged
+    // traffic is throttled here rather than eating the stage's budget for every tenant.
+    throttle: { rateLimit: 50, burstLimit: 100 },
   },
   {
     id: 'getUsageSummary',
@@ -216,6 +241,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'jwt',
     roles: MEMBER_ROLES,
     entry: http('usage', 'get-usage-report'),
+    rateLimit: 'expensive_read',
     summary: 'Usage quantities over a range, grouped by meter, model, agent or connection, and day (JSON or CSV)',
   },
   {
@@ -225,6 +251,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'jwt',
     roles: MEMBER_ROLES,
     entry: http('usage', 'get-costs'),
+    rateLimit: 'expensive_read',
     summary: 'Cost analytics over a range with the same grouping, in money (JSON or CSV)',
   },
   {
