@@ -141,6 +141,16 @@ export const keys = {
   }),
   dunningDuePartitions: workListPartitions('DUNNING_DUE'),
 
+  /**
+   * A fixed-window request counter: one item per (scope, bucket, window start), ADD-ed per request with
+   * the limit as the condition; expires (TTL) soon after its window. The scope is the org (or a platform
+   * caller), so one tenant's traffic never counts against another's budget.
+   */
+  rateLimitWindow: (scope: string, bucket: string, windowStart: string): TableKey => ({
+    PK: `RATE_LIMIT#${scope}#${bucket}`,
+    SK: `WINDOW#${windowStart}`,
+  }),
+
   /** List the org's audit trail newest first: Query PK, ScanIndexForward=false. Ids are ULIDs. */
   auditPartition: (orgId: string): string => `AUDIT#${orgId}`,
   audit: (orgId: string, auditId: string): TableKey => ({ PK: `AUDIT#${orgId}`, SK: `AUDIT#${auditId}` }),

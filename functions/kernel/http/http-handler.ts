@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { findRoute } from '../../routes';
+import { findRoute, type RateLimitBucket } from '../../routes';
 import { kernel } from '../compose';
 import { validation } from '../errors';
 import { logger } from '../logger';
@@ -89,6 +89,7 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
     const principal = principals.get(event);
     const requestId = event.requestContext.requestId;
     try {
+      if (route.rateLimit) await takeRateLimit(route.rateLimit, principal, event.pathParameters?.org);
       const params = contract.params ? contract.params.parse(event.pathParameters ?? {}) : undefined;
       const query = contract.query ? contract.query.parse(event.queryStringParameters ?? {}) : undefined;
       const body = contract.body ? contract.body.parse(event.body) : undefined;
@@ -154,6 +155,19 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
     return withHeaders(response, { 'x-request-id': event.requestContext.requestId });
   }
   return handler;
+}
+
+/**
+ * The route's per-org budget (after authorization, so only a caller who may act is counted, and counted
+ * against its own org). Reusable by any route: name the bucket in the route table.
+ */
+async function takeRateLimit(bucket: RateLimitBucket, principal: Principal | undefined, pathOrg: string | undefined) {
+  const { rateLimiter, clock, config } = kernel();
+  const scope = principal?.orgId ?? pathOrg ?? (principal ? `platform:${principal.sub}` : 'anonymous');
+  const budgets: Record<RateLimitBucket, { limit: number; windowSeconds: number }> = {
+    expensive_read: { limit: config.expensiveReadsPerMinute, windowSeconds: 60 },
+  };
+  await rateLimiter.take({ scope, bucket, ...budgets[bucket] }, clock.now());
 }
 
 function errorOut(error: unknown): APIGatewayProxyStructuredResultV2 {
