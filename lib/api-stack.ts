@@ -304,6 +304,7 @@ export class BillingApiStack extends Stack {
       queues: this.queues,
       backgroundFunctions: new Map(backgroundIds.map((fnId) => [fnId, this.functions.get(fnId)!.fn] as const)),
       api: this.api,
+      isolatingJobs: schedules.filter((s) => s.isolatesItemFailures),
     });
   }
 
