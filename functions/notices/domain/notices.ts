@@ -98,7 +98,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   baseDelayMs: 60_000,
   maxDelayMs: 3_600_000,
   maxOrgsPerRun: 50,
-  maxNoticesPerOrgPerRun: 5,
+  maxNoticesPerOrgPerRun: 10,
   maxMessagesPerRun: 300,
 };
 
