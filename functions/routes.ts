@@ -43,6 +43,11 @@ export interface RouteDefinition {
   /** Extra resources the handler needs beyond the table (CDK grants exactly these). */
   readonly needs?: readonly ('usage_queue' | 'stripe_events_queue' | 'stripe_secret' | 'webhook_secret' | 'email')[];
   /**
+   * Large libraries the handler bundles on purpose (the bundle-size test allows them, and only them,
+   * to make the bundle bigger). The Stripe SDK is implied by the Stripe needs.
+   */
+  readonly heavyLibraries?: readonly 'pdf-lib'[];
+  /**
    * What the handler does with the table (CDK grants exactly this): `read_write` (the default: item reads
    * and writes, the audit trail, idempotency records), `health_check` (one GetItem of the health key) or
    * `none` (never touches it).
@@ -61,7 +66,7 @@ export type TableAccess = 'read_write' | 'health_check' | 'none';
 export type RateLimitBucket = 'expensive_read';
 
 /** The capability folders that own routes (functions/<capability>/http/<file>.ts). */
-export type Capability = 'api' | 'orgs' | 'audit' | 'subscriptions' | 'usage' | 'payments' | 'notices';
+export type Capability = 'api' | 'orgs' | 'audit' | 'subscriptions' | 'usage' | 'payments' | 'notices' | 'invoicing';
 
 const http = (capability: Capability, file: string) => `functions/${capability}/http/${file}.ts`;
 
@@ -335,6 +340,53 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: BILLING_ADMINS,
     entry: http('notices', 'list-notifications'),
     summary: 'Notices sent, to whom and why, newest first',
+  },
+  // Invoicing: billing settings, the invoice list, detail (JSON or PDF) and the upcoming invoice.
+  {
+    id: 'getBillingSettings',
+    method: 'GET',
+    path: '/v1/orgs/{org}/billing-settings',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'get-billing-settings'),
+    summary: 'Bill-to block, tax ids, memo, invoice prefix and threshold, with the credit balance',
+  },
+  {
+    id: 'putBillingSettings',
+    method: 'PUT',
+    path: '/v1/orgs/{org}/billing-settings',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'put-billing-settings'),
+    summary: 'Replace the billing settings (every field optional)',
+  },
+  {
+    id: 'listInvoices',
+    method: 'GET',
+    path: '/v1/orgs/{org}/invoices',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'list-invoices'),
+    summary: 'Invoices newest first, by status and invoice date, a page at a time',
+  },
+  {
+    id: 'getUpcomingInvoice',
+    method: 'GET',
+    path: '/v1/orgs/{org}/invoices/upcoming',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'get-upcoming-invoice'),
+    summary: 'The current period as it would be invoiced if it closed now (status preview)',
+  },
+  {
+    id: 'getInvoice',
+    method: 'GET',
+    path: '/v1/orgs/{org}/invoices/{id}',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'get-invoice'),
+    summary: 'One invoice with its lines (JSON), or its PDF with Accept: application/pdf',
+    heavyLibraries: ['pdf-lib'],
   },
 ];
 

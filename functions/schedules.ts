@@ -30,7 +30,15 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     id: 'rollupPeriods',
     everyMinutes: 15,
     entry: 'functions/subscriptions/schedule/rollup-periods.ts',
-    description: 'Closes billing periods that have ended and applies changes scheduled for the boundary',
+    description:
+      'Applies subscription changes scheduled for a period boundary (downgrades, currency switches, cancellations)',
+  },
+  {
+    id: 'closePeriods',
+    everyMinutes: 15,
+    entry: 'functions/invoicing/schedule/close-periods.ts',
+    description:
+      'Drafts each ended period’s invoice during the late-event grace, then issues it (fees, usage, adjustments, late usage)',
   },
   {
     id: 'deliverNotices',

@@ -32,13 +32,19 @@ export function buildKernel(config: RuntimeConfig = loadConfig(), clock?: Clock)
   return {
     config,
     db,
-    clock: clock ?? (config.clockFactor !== 1 ? acceleratedClock(config.clockFactor) : systemClock),
+    clock: clock ?? productClock(config),
     ids: ulidGenerator(),
     idempotency: new DynamoIdempotencyStore(db, table),
     rateLimiter: new DynamoRateLimiter(db, table),
     billingStatus: new DynamoBillingStatusStore(db, table),
     freezeReasons: new DynamoFreezeReasonStore(db, table),
   };
+}
+
+/** The product clock: real time, or locally started at `CLOCK_START` and/or running `CLOCK_FACTOR`× faster. */
+export function productClock(config: Pick<RuntimeConfig, 'clockFactor' | 'clockStart'>): Clock {
+  if (config.clockFactor === 1 && !config.clockStart) return systemClock;
+  return acceleratedClock(config.clockFactor, config.clockStart ? new Date(config.clockStart) : new Date());
 }
 
 let current: Kernel | undefined;

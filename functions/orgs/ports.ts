@@ -15,3 +15,27 @@ export interface OrgStore {
 
 /** What other capabilities may read of an org. */
 export type OrgReader = Pick<OrgStore, 'get'>;
+
+/** An org whose billing period `periodEnd` ended (at or before the time asked about) and is not yet closed. */
+export interface PeriodDue {
+  readonly orgId: string;
+  /** The end of the org's first period not yet closed (ISO). */
+  readonly periodEnd: string;
+}
+
+/**
+ * The org's billing calendar: the first period not yet closed, kept from provisioning on so no org is
+ * ever left out of a period close. The invoicing capability reads what is due (sharded, oldest first)
+ * and advances an org once its period is closed.
+ */
+export interface BillingCalendar {
+  /** A page of orgs whose first open period ended at or before `upTo`; `cursor` from the previous page. */
+  dueForClose(upTo: Date, limit: number, cursor?: string): Promise<{ due: PeriodDue[]; cursor?: string }>;
+  /** Moves the org to the period after the one ending at `periodEnd`; false when it is no longer there. */
+  markClosed(orgId: string, periodEnd: string): Promise<boolean>;
+}
+
+/** Puts an org on the calendar (from the period containing `at`) unless it is already there. */
+export interface CalendarEnrollment {
+  enroll(orgId: string, at: Date): Promise<void>;
+}

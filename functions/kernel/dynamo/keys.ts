@@ -260,11 +260,69 @@ export const keys = {
   termsFromPrefix: 'FROM#',
   termsSegment: (orgId: string, fromIso: string): TableKey => ({ PK: `TERMS#${orgId}`, SK: `FROM#${fromIso}` }),
 
-  /** Pending adjustment lines (proration) for the org's next invoice: Query PK, oldest first. */
+  /** Adjustment lines (proration, first period, cancellation credits) of the org: get one by id. */
   adjustmentPartition: (orgId: string): string => `ADJUSTMENTS#${orgId}`,
   adjustment: (orgId: string, adjustmentId: string): TableKey => ({
     PK: `ADJUSTMENTS#${orgId}`,
     SK: `ADJUSTMENT#${adjustmentId}`,
+  }),
+  /**
+   * The org's adjustment lines not yet invoiced, oldest first: Query GSI1 on this sparse key, set while
+   * a line is pending and removed when an invoice bills it, so the read is bounded by what is pending
+   * however long the org's history (lines written before this key existed are not on it).
+   */
+  adjustmentsPendingIndex: (orgId: string, createdAt: string, adjustmentId: string) => ({
+    GSI1PK: `ADJUSTMENTS_PENDING#${orgId}`,
+    GSI1SK: `${createdAt}#${adjustmentId}`,
+  }),
+  adjustmentsPendingPartition: (orgId: string): string => `ADJUSTMENTS_PENDING#${orgId}`,
+
+  /**
+   * The org's billing calendar (get by org): the end of its first period not yet closed. Written at
+   * provisioning, so every org is on the period-close work list: GSI2 `PERIOD_CLOSE_DUE#<shard>`, sort
+   * key `<period end ISO>#<org>`, read for `<= now` shard by shard. A month end is a burst of every
+   * org at once, hence the shards (a fixed count; the org's shard is a hash of its id).
+   */
+  billingCalendar: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BILLING_CALENDAR' }),
+  periodCloseShards: 8,
+  /** The org's shard of the period-close list: stable (an org never moves between shards). */
+  periodCloseShardOf: (orgId: string): number => {
+    let h = 0;
+    for (let i = 0; i < orgId.length; i++) h = (h * 31 + orgId.charCodeAt(i)) >>> 0;
+    return h % 8;
+  },
+  periodCloseDuePartition: (shard: number): string => `PERIOD_CLOSE_DUE#${shard}`,
+  periodCloseDue: (orgId: string, periodEnd: string, shard: number) => ({
+    GSI2PK: `PERIOD_CLOSE_DUE#${shard}`,
+    GSI2SK: `${periodEnd}#${orgId}`,
+  }),
+
+  /**
+   * The org's invoices, newest first: Query PK, ScanIndexForward=false (ids are ULIDs whose time is the
+   * invoice date), `SK BETWEEN` two id prefixes for a date range; get one by id. By status: GSI1
+   * `INVOICES#<org>#<status>`, sort key the id, moved with every status change.
+   */
+  invoicePartition: (orgId: string): string => `INVOICES#${orgId}`,
+  invoicePrefix: 'INVOICE#',
+  invoice: (orgId: string, invoiceId: string): TableKey => ({ PK: `INVOICES#${orgId}`, SK: `INVOICE#${invoiceId}` }),
+  invoiceStatusIndex: (orgId: string, status: string, invoiceId: string) => ({
+    GSI1PK: `INVOICES#${orgId}#${status}`,
+    GSI1SK: invoiceId,
+  }),
+  invoiceStatusPartition: (orgId: string, status: string): string => `INVOICES#${orgId}#${status}`,
+  /** The org's invoicing account (get by org): number sequence, fixed prefix, credit balance. */
+  invoicingAccount: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'INVOICING_ACCOUNT' }),
+  /** What has been invoiced of one period (get by org + period; BatchGet for a close's few periods). */
+  billedPeriod: (orgId: string, periodKey: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `BILLED#${periodKey}` }),
+  /** The org's billing settings (get by org). */
+  billingSettings: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BILLING_SETTINGS' }),
+  /** A claimed invoice number prefix (get by prefix): prefixes are unique across orgs. */
+  invoicePrefixClaim: (prefix: string): TableKey => ({ PK: `INVOICE_PREFIX#${prefix}`, SK: 'CLAIM' }),
+  /** The org's credit balance movements, oldest first: Query PK (one per invoice that moved it). */
+  creditMovementPartition: (orgId: string): string => `CREDIT_MOVEMENTS#${orgId}`,
+  creditMovement: (orgId: string, invoiceId: string): TableKey => ({
+    PK: `CREDIT_MOVEMENTS#${orgId}`,
+    SK: `INVOICE#${invoiceId}`,
   }),
 } as const;
 

@@ -35,9 +35,11 @@ export interface HttpRequest<C> {
 export interface HttpResult {
   readonly statusCode: number;
   readonly body?: unknown;
-  /** Set for non-JSON answers (e.g. CSV); `body` must then be a string. */
+  /** Set for non-JSON answers (e.g. CSV); `body` must then be a string (base64 when `binary`). */
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The body is bytes, base64-encoded (API Gateway decodes it for the client). */
+  readonly binary?: boolean;
   /**
    * What the Idempotency-Key record keeps instead of `body`, when the body holds something that must not
    * be stored (a SetupIntent's client secret): the route's `replay` then rebuilds the answer from it.
@@ -63,6 +65,13 @@ export const text = (contentType: string, body: string, headers?: Record<string,
   body,
   contentType,
   headers,
+});
+export const bytes = (contentType: string, body: Uint8Array, headers?: Record<string, string>): HttpResult => ({
+  statusCode: 200,
+  body: Buffer.from(body).toString('base64'),
+  contentType,
+  headers,
+  binary: true,
 });
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -184,6 +193,7 @@ function encode(result: HttpResult): APIGatewayProxyStructuredResultV2 {
     statusCode: result.statusCode,
     headers: { 'content-type': result.contentType ?? 'application/json', ...result.headers },
     body: result.contentType ? String(result.body) : JSON.stringify(result.body),
+    ...(result.binary ? { isBase64Encoded: true } : {}),
   };
 }
 

@@ -6,7 +6,9 @@ import { auditPut, getData, item } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
 import { conflict } from '../../kernel/errors';
 import type { Org } from '../../kernel/org';
+import { periodOf } from '../../kernel/period';
 import type { OrgStore } from '../ports';
+import { billingCalendarPut } from './billing-calendar';
 
 export class DynamoOrgStore implements OrgStore {
   constructor(
@@ -37,6 +39,8 @@ export class DynamoOrgStore implements OrgStore {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
+            // Every org is on the billing calendar from its first period, so no period close can miss it.
+            billingCalendarPut(this.tableName, org.id, periodOf(new Date(org.createdAt)).end.toISOString()),
             auditPut(this.tableName, audit),
           ],
         }),

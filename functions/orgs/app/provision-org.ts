@@ -5,7 +5,7 @@ import { conflict, isAppError } from '../../kernel/errors';
 import type { Currency } from '../../kernel/money';
 import type { Org } from '../../kernel/org';
 import type { CallContext, IdGenerator } from '../../kernel/ports';
-import type { OrgStore } from '../ports';
+import type { CalendarEnrollment, OrgStore } from '../ports';
 
 export interface ProvisionOrgInput {
   orgId: string;
@@ -26,7 +26,7 @@ export interface ProvisionOrgResult {
  * Two first provisionings racing meet on the create's condition; the loser reads again and converges.
  */
 export async function provisionOrg(
-  deps: { clock: Clock; ids: IdGenerator; orgs: OrgStore },
+  deps: { clock: Clock; ids: IdGenerator; orgs: OrgStore; calendar: Pick<CalendarEnrollment, 'enroll'> },
   ctx: CallContext,
   input: ProvisionOrgInput,
 ): Promise<ProvisionOrgResult> {
@@ -67,6 +67,8 @@ export async function provisionOrg(
     }
     throw conflict('org_exists', `organization ${input.orgId} was provisioned concurrently with other values`);
   }
+  // Orgs provisioned before the billing calendar existed join it from the current period.
+  await deps.calendar.enroll(existing.id, deps.clock.now());
   if (existing.name === input.name && existing.defaultCurrency === input.defaultCurrency) {
     return { org: existing, created: false };
   }

@@ -4,7 +4,7 @@ import { cancellationReasons, conditionFailureItem } from '../../kernel/dynamo/c
 import { freezeGateCheck, frozenError } from '../../kernel/dynamo/freeze-gate-store';
 import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
-import { queryItems, queryWorkList } from '../../kernel/dynamo/pagination';
+import { queryAllItems, queryItems, queryWorkList } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { Subscription, SubscriptionEvent, Terms } from '../domain/subscription';
 import type { PendingAdjustment, SubscriptionStore, SubscriptionWrite } from '../ports';
@@ -68,7 +68,10 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: item('adjustment', keys.adjustment(orgId, line.id), line),
+          // On the sparse pending index until an invoice bills it (adjustment-ledger.ts).
+          Item: item('adjustment', keys.adjustment(orgId, line.id), line, {
+            ...keys.adjustmentsPendingIndex(orgId, line.createdAt, line.id),
+          }),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       });
@@ -119,18 +122,15 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     return (out.Items ?? []).map((i) => (i as StoredItem<SubscriptionEvent>).data).reverse();
   }
 
-  async pendingAdjustments(orgId: string, limit = 100): Promise<PendingAdjustment[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.adjustmentPartition(orgId) },
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? [])
-      .map((i) => (i as StoredItem<PendingAdjustment>).data)
-      .filter((a) => a.status === 'pending');
+  /** Every pending line, oldest first, from the sparse pending index (all pages). */
+  async pendingAdjustments(orgId: string): Promise<PendingAdjustment[]> {
+    const items = await queryAllItems(this.db, {
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.adjustmentsPendingPartition(orgId) },
+    });
+    return items.map((i) => (i as StoredItem<PendingAdjustment>).data).filter((a) => a.status === 'pending');
   }
 
   /** The terms segment in force at `at` (the newest one starting at or before it). */
