@@ -22,8 +22,14 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.mjs',
       globalTeardown: '<rootDir>/test/integration/global-teardown.mjs',
-      testTimeout: 30000,
+      // jest 30 reads `testTimeout` only from the global config (a project's is ignored): set it per project here.
+      setupFilesAfterEnv: ['<rootDir>/test/integration/timeout.js'],
     },
-    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], testTimeout: 120000 },
+    {
+      ...common,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/infra/timeout.js'],
+    },
   ],
 };

@@ -11,6 +11,11 @@ export interface ScheduleDefinition {
   readonly description: string;
   /** Extra grants beyond the table (CDK gives exactly these). */
   readonly needs?: readonly ('email' | 'stripe_secret')[];
+  /**
+   * The job isolates failing items (an org that fails is logged and retried next run while the rest
+   * finish) and publishes `ScheduledItemFailures` (kernel/metrics.ts): CDK alarms when it persists.
+   */
+  readonly isolatesItemFailures?: boolean;
 }
 
 export const SCHEDULES: readonly ScheduleDefinition[] = [
@@ -19,6 +24,7 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     everyMinutes: 60,
     entry: 'functions/dunning/schedule/advance-dunning.ts',
     description: 'Moves orgs through past_due → grace → suspended → canceled when their deadlines pass',
+    isolatesItemFailures: true,
   },
   {
     id: 'rollupPeriods',
@@ -47,5 +53,6 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     entry: 'functions/notices/schedule/deliver-notices.ts',
     description: 'Sends pending notices from the outbox to the billing contacts subscribed to them',
     needs: ['email'],
+    isolatesItemFailures: true,
   },
 ];

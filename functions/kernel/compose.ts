@@ -4,6 +4,7 @@ import { DynamoBillingStatusStore } from './dynamo/billing-status-store';
 import { createDocumentClient } from './dynamo/client';
 import { DynamoFreezeReasonStore } from './dynamo/freeze-gate-store';
 import { DynamoIdempotencyStore } from './dynamo/idempotency-store';
+import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidGenerator } from './ids';
 import type { BillingStatusReader, IdGenerator } from './ports';
 
@@ -19,6 +20,8 @@ export interface Kernel {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly idempotency: DynamoIdempotencyStore;
+  /** Per-org budgets of the routes the route table marks with `rateLimit`. */
+  readonly rateLimiter: DynamoRateLimiter;
   readonly billingStatus: BillingStatusReader;
   readonly freezeReasons: DynamoFreezeReasonStore;
 }
@@ -32,6 +35,7 @@ export function buildKernel(config: RuntimeConfig = loadConfig(), clock?: Clock)
     clock: clock ?? productClock(config),
     ids: ulidGenerator(),
     idempotency: new DynamoIdempotencyStore(db, table),
+    rateLimiter: new DynamoRateLimiter(db, table),
     billingStatus: new DynamoBillingStatusStore(db, table),
     freezeReasons: new DynamoFreezeReasonStore(db, table),
   };

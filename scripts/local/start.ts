@@ -142,6 +142,8 @@ async function main() {
     LATE_GRACE_SECONDS: String(lateGraceSeconds),
     POWERTOOLS_SERVICE_NAME: 'billing',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Metrics are CloudWatch's (embedded in log lines); locally the logs say the same.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     ...stripe.env,
   });
 

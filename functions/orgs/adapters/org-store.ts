@@ -16,8 +16,8 @@ export class DynamoOrgStore implements OrgStore {
     private readonly tableName: string,
   ) {}
 
-  async get(orgId: string): Promise<Org | undefined> {
-    return getData<Org>(this.db, this.tableName, keys.org(orgId));
+  async get(orgId: string, options: { consistent?: boolean } = {}): Promise<Org | undefined> {
+    return getData<Org>(this.db, this.tableName, keys.org(orgId), options);
   }
 
   async create(org: Org, status: BillingStatus, audit: AuditEntry): Promise<void> {

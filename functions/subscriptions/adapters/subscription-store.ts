@@ -4,7 +4,7 @@ import { cancellationReasons, conditionFailureItem } from '../../kernel/dynamo/c
 import { freezeGateCheck, frozenError } from '../../kernel/dynamo/freeze-gate-store';
 import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
-import { queryAllItems, queryItems } from '../../kernel/dynamo/pagination';
+import { queryAllItems, queryItems, queryWorkList } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { Subscription, SubscriptionEvent, Terms } from '../domain/subscription';
 import type { PendingAdjustment, SubscriptionStore, SubscriptionWrite } from '../ports';
@@ -163,21 +163,20 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     return found.reverse();
   }
 
-  /** Orgs whose subscription has a change due at or before `at`, oldest boundary first (GSI2). */
+  /**
+   * Orgs whose subscription has a change due at or before `at`, oldest boundary first within each shard
+   * (GSI2, sharded: the cursor is opaque and spans the shards; undefined once all are read).
+   */
   async dueOrgs(at: Date, limit: number, cursor?: Record<string, unknown>) {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :upTo',
-        ExpressionAttributeValues: { ':pk': keys.subscriptionsDuePartition, ':upTo': `${at.toISOString()}#\uffff` },
-        Limit: limit,
-        ExclusiveStartKey: cursor,
-      }),
-    );
+    const page = await queryWorkList(this.db, this.tableName, {
+      partitions: keys.subscriptionsDuePartitions,
+      upTo: `${at.toISOString()}#\uffff`,
+      limit,
+      cursor,
+    });
     return {
-      orgIds: (out.Items ?? []).map((i) => (i as StoredItem<Subscription>).data.orgId),
-      cursor: out.LastEvaluatedKey,
+      orgIds: page.items.map((i) => (i as StoredItem<Subscription>).data.orgId),
+      cursor: page.cursor,
     };
   }
 }
