@@ -89,10 +89,11 @@ describe('the capability layout', () => {
 
   it('points the layers one way inside each capability', () => {
     // What each layer may not import from its own capability (or anyone's).
+    // Layer folders anywhere, and a capability's root modules (functions/<capability>/<module>).
     const forbidden: Record<string, RegExp> = {
-      domain: /\/(app|adapters|http|queue|schedule)\/|\/(compose[^/]*|provides|ports|contract)$/,
-      app: /\/(adapters|http|queue|schedule)\/|\/(compose[^/]*|provides|contract)$/,
-      adapters: /\/(http|queue|schedule)\/|\/(compose[^/]*|provides)$/,
+      domain: /^functions\/[^/]+\/((app|adapters|http|queue|schedule)\/|(compose[^/]*|provides|ports|contract)$)/,
+      app: /^functions\/[^/]+\/((adapters|http|queue|schedule)\/|(compose[^/]*|provides|contract)$)/,
+      adapters: /^functions\/[^/]+\/((http|queue|schedule)\/|(compose[^/]*|provides)$)/,
     };
     const offending = allImports.filter((i) => {
       const { layer } = place(i.from);

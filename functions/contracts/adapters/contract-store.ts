@@ -138,7 +138,9 @@ export class DynamoContractStore implements ContractStore, ContractTimeline {
         },
       });
     }
-    for (const from of write.segmentsDelete ?? []) {
+    // A segment deleted and put again at the same instant is one Put (a transaction names an item once).
+    const putAt = new Set((write.segmentsPut ?? []).map((seg) => seg.from));
+    for (const from of (write.segmentsDelete ?? []).filter((f) => !putAt.has(f))) {
       items.push({ Delete: { TableName: t, Key: keys.contractTermsSegment(orgId, from) } });
     }
     for (const segment of write.segmentsPut ?? []) {

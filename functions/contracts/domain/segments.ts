@@ -53,7 +53,7 @@ export function contractSegments(
   const out: ContractTermsSegment[] = [];
   for (const year of years) {
     if (year.end <= interval.from || year.start >= interval.until) continue;
-    const from = year.start > interval.from ? year.start : interval.from;
+    const from = [year.start, interval.from].sort()[1]!;
     out.push({ from, kind: 'contract', terms: contractTerms(contract, year) });
   }
   out.push({ from: interval.until, kind: 'end', terms: onEndTerms(contract) });
