@@ -2,7 +2,8 @@
  * A live progress line on stderr (phase, done/total, rate, ETA), rewritten in place on a terminal and
  * printed every few seconds otherwise, so a long benchmark never looks stuck. stdout stays for results.
  */
-export function progress(phase: string, total: number) {
+export function progress(phase: string, initialTotal: number) {
+  let total = initialTotal;
   const started = Date.now();
   let done = 0;
   let lastPrint = 0;
@@ -21,6 +22,12 @@ export function progress(phase: string, total: number) {
   return {
     tick(n = 1) {
       done += n;
+      if (tty || Date.now() - lastPrint > 5000) render();
+    },
+    /** For work that reports where it stands rather than each step (and may learn its total late). */
+    update(doneNow: number, totalNow = total) {
+      done = doneNow;
+      total = totalNow;
       if (tty || Date.now() - lastPrint > 5000) render();
     },
     done() {

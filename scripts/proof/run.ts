@@ -1,0 +1,101 @@
+/**
+ * `npm run proof`: the failure catalogue (test/proof) at full counts against a local stack started here
+ * (DynamoDB Local and fauxqs on free ports, the Stripe sandbox, the real handlers). Prints a live
+ * progress line per scenario on stderr and the table on stdout, writes proof-results/proof.json, and
+ * exits 1 when any scenario reports a violation.
+ *
+ *   npm run proof                      every scenario at full counts
+ *   npm run proof -- --small           the counts CI runs inside npm test
+ *   npm run proof -- --only races      scenarios whose name contains "races"
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import globalSetup from '../../test/integration/global-setup.mjs';
+import globalTeardown from '../../test/integration/global-teardown.mjs';
+import { runCatalogue } from '../../test/proof/catalogue';
+import { startProofStack } from '../../test/proof/harness';
+import { progress } from '../bench/progress';
+
+const { values } = parseArgs({ options: { small: { type: 'boolean' }, only: { type: 'string', multiple: true } } });
+const scale = values.small ? 'small' : 'full';
+const only = values.only;
+
+async function main() {
+  const started = Date.now();
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  await globalSetup();
+  // The route-coverage check belongs to the integration suite, not here.
+  delete process.env.ROUTE_HITS_DIR;
+  const stack = await startProofStack();
+  let line: ReturnType<typeof progress> | undefined;
+  try {
+    const reports = await runCatalogue(
+      { deps: stack.deps, api: stack.api, sandbox: stack.sandbox, scale, sqsEndpoint: process.env.SQS_ENDPOINT! },
+      {
+        only: only ? (name) => only.some((o) => name.includes(o)) : undefined,
+        progress: (scenario) => {
+          const current = progress(scenario.name, 0);
+          line = current;
+          return (done, total) => current.update(done, total);
+        },
+        onResult: (r) => {
+          line?.done();
+          process.stderr.write(
+            `${r.violations === 0 ? 'ok  ' : 'FAIL'} ${r.name}: ${r.trials} trials, ${r.faults} faults, ${r.violations} violations, ${r.seconds.toFixed(1)} s\n`,
+          );
+        },
+      },
+    );
+    const machine = {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memory_gib: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    };
+    const out = {
+      scale,
+      measured_at: new Date().toISOString(),
+      machine,
+      seconds: (Date.now() - started) / 1000,
+      scenarios: reports.map((r) => ({
+        name: r.name,
+        what: r.what,
+        trials: r.trials,
+        faults: r.faults,
+        violations: r.violations,
+        seconds: Math.round(r.seconds * 10) / 10,
+        ...(r.examples?.length ? { examples: r.examples } : {}),
+        ...(r.notes?.length ? { notes: r.notes } : {}),
+      })),
+    };
+    const dir = resolve(__dirname, '../../proof-results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'proof.json'), `${JSON.stringify(out, null, 2)}\n`);
+    console.table(
+      out.scenarios.map(({ name, trials, faults, violations, seconds }) => ({
+        scenario: name,
+        trials,
+        faults,
+        violations,
+        seconds,
+      })),
+    );
+    for (const r of reports)
+      for (const e of [...(r.notes ?? []), ...(r.examples ?? [])]) console.log(`  ${r.name}: ${e}`);
+    console.log(
+      `${scale} counts, ${out.seconds.toFixed(0)} s on ${machine.cpus} × ${machine.model} — proof-results/proof.json`,
+    );
+    process.exitCode = reports.some((r) => r.violations > 0) ? 1 : 0;
+  } finally {
+    await stack.close();
+    await globalTeardown({});
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
