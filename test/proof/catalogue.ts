@@ -6,9 +6,10 @@ import { races } from './scenarios/races';
 import { tenancy } from './scenarios/tenancy';
 import { time } from './scenarios/time';
 import { usageDuplicates } from './scenarios/usage-duplicates';
+import { webhooks } from './scenarios/webhooks';
 
 /** The failure catalogue, in the order the report prints it. */
-export const SCENARIOS: readonly Scenario[] = [usageDuplicates, crashes, kills, races, poison, time, tenancy];
+export const SCENARIOS: readonly Scenario[] = [usageDuplicates, crashes, kills, races, webhooks, poison, time, tenancy];
 
 export interface ScenarioReport extends ScenarioResult {
   readonly name: string;

@@ -41,7 +41,16 @@ export const races: Scenario = {
     const total = rounds * 4 + freezeRounds;
     let done = 0;
     const tick = () => progress(++done, total);
+    const laps: Record<string, number> = {};
+    let lapName = '';
+    let lapStart = Date.now();
+    const lap = (name: string) => {
+      if (lapName) laps[lapName] = Math.round((Date.now() - lapStart) / 100) / 10;
+      lapName = name;
+      lapStart = Date.now();
+    };
 
+    lap('subscription');
     // Subscription: 64 plan-model toggles from the same version each round.
     const subOrg = await newOrg(deps, 'race_sub');
     await withCard(deps, subOrg);
@@ -67,6 +76,7 @@ export const races: Scenario = {
     if (after.version !== 1 + rounds)
       v.add(`subscription version ${after.version}, expected ${1 + rounds}: an update was lost or doubled`);
 
+    lap('budgets');
     // Budgets: 64 replacements of the whole set from the same version; the winner's set is what stays.
     const budgetOrg = await newOrg(deps, 'race_budget');
     for (let r = 0; r < rounds; r++) {
@@ -100,6 +110,7 @@ export const races: Scenario = {
       tick();
     }
 
+    lap('contracts');
     // Contract signatures: each round two drafts over the same term, 32 signatures each, one may win.
     const contractOrg = await newOrg(deps, 'race_contract');
     for (let r = 0; r < rounds; r++) {
@@ -144,6 +155,7 @@ export const races: Scenario = {
     if (slot.intervals.length !== rounds)
       v.add(`contract slot holds ${slot.intervals.length} intervals, expected ${rounds}`);
 
+    lap('close');
     // Period closes: 64 closes of the same org and period at once, a period per round.
     const closeOrg = await newOrg(deps, 'race_close');
     await withCard(deps, closeOrg);
@@ -170,6 +182,7 @@ export const races: Scenario = {
     if (sequences.length !== rounds) v.add(`${sequences.length} period invoices for ${rounds} closed periods`);
     if (sequences.some((s, i) => s !== i + 1)) v.add('invoice numbers are not 1..n without gaps or duplicates');
 
+    lap('freeze');
     // Purchases racing a freeze: none that starts after the freeze committed may commit.
     clock.set('2026-11-10T00:00:00.000Z');
     for (let r = 0; r < freezeRounds; r++) {
@@ -205,6 +218,7 @@ export const races: Scenario = {
         v.add(`freeze round ${r}: subscription created after the freeze`);
       tick();
     }
-    return { trials, faults: trials, violations: v.count, examples: v.examples };
+    lap('end');
+    return { trials, faults: trials, violations: v.count, examples: v.examples, notes: [`seconds per part: ${JSON.stringify(laps)}`] };
   },
 };
