@@ -24,6 +24,9 @@ module.exports = {
       globalTeardown: '<rootDir>/test/integration/global-teardown.mjs',
       testTimeout: 30000,
     },
+    // The billing console in headless Chromium (Debian's package) against npm start's runtime, which the
+    // test starts itself on free ports (test/console/support.ts).
+    { ...common, displayName: 'console', testMatch: ['<rootDir>/test/console/**/*.test.ts'], testTimeout: 120000 },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], testTimeout: 120000 },
   ],
 };

@@ -18,6 +18,11 @@ export interface GatewayOptions {
   routes?: readonly RouteDefinition[];
   /** Repository root the route entries are relative to. */
   root?: string;
+  /**
+   * Serves what is not an API route (the billing console at /console): answers and returns true, or
+   * returns false to let the gateway answer. On AWS this is a separate static site, not API Gateway.
+   */
+  serveOther?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 }
 
 type LambdaHandler = (
@@ -95,6 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
     const match = matchRoute(compiled, method, url.pathname);
+    if (!match && options.serveOther && (await options.serveOther(req, res, url))) return;
     const rawBody = await readBody(req);
     if (rawBody === undefined)
       return send(res, 413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');
