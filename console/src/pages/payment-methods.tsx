@@ -131,7 +131,8 @@ export function PaymentMethodsPage(ctx: PageContext) {
 function AddCard({ ctx, known, onAdded }: { ctx: PageContext; known: string[]; onAdded(): void }) {
   const { api, config, session } = ctx;
   const path = { org: session.orgId };
-  const stripe = config.stripe;
+  // An empty key (the AWS stack's default) means no card can be added here.
+  const stripe = config.stripe?.publishableKey ? config.stripe : undefined;
   const [card, setCard] = useState(TEST_CARDS[0]!.id);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
