@@ -30,8 +30,8 @@ export function decodeClaims(token: string): Record<string, unknown> {
 
 export function sessionFrom(token: string): Session {
   const claims = decodeClaims(token);
-  const orgId = claims.org_id ?? claims['custom:org_id'];
-  const role = claims.role ?? claims['custom:role'];
+  const orgId = claims.org_id;
+  const role = claims.role;
   if (typeof orgId !== 'string' || typeof role !== 'string') throw new Error('the token carries no org_id and role');
   return {
     token,

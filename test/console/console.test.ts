@@ -272,7 +272,7 @@ describe('the billing console', () => {
     await page.getByRole('button', { name: 'Downgrade to Team' }).click();
     expect(await page.locator('.confirm').innerText()).toContain('Downgrade at the period end');
     await page.getByRole('button', { name: 'Schedule the downgrade to Team' }).click();
-    await page.getByText(/Scheduled: moves to team on/).waitFor();
+    await page.getByText(/Scheduled: moves to Team on/).waitFor();
     sub = await must(world, 'GET', `/v1/orgs/${org.id}/subscription`, org.tokens.owner);
     expect(sub.plan_id).toBe('pro');
     expect(sub.pending_changes).toMatchObject([{ type: 'downgrade', plan_id: 'team' }]);

@@ -318,7 +318,13 @@ function SpendSection({ o }: { o: Awaited<ReturnType<typeof loadOverview>> }) {
                     <td>{money(b.limit_minor)}</td>
                     <td>{money(b.spent_minor)}</td>
                     <td>{money(b.projected_minor)}</td>
-                    <td>{b.exhausted_at ? formatDateTime(b.exhausted_at) : 'Not this period'}</td>
+                    <td>
+                      {b.spent_minor >= b.limit_minor
+                        ? 'Already exceeded'
+                        : b.exhausted_at
+                          ? formatDateTime(b.exhausted_at)
+                          : 'Not this period'}
+                    </td>
                   </tr>
                 ))}
               </tbody>

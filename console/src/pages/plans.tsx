@@ -230,7 +230,9 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
         ) : null}
         {pendingDowngrade && pendingDowngrade.type === 'downgrade' ? (
           <div class="notice">
-            Scheduled: moves to {pendingDowngrade.plan_id} on {formatDate(pendingDowngrade.effective_at)}.
+            Scheduled: moves to{' '}
+            {d.plans.find((p) => p.id === pendingDowngrade.plan_id)?.name ?? pendingDowngrade.plan_id} on{' '}
+            {formatDate(pendingDowngrade.effective_at)}.
             {mayChange ? (
               <ConfirmAction
                 label="Withdraw the downgrade"
