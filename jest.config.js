@@ -1,7 +1,7 @@
 // Workers inherit the parent's environment: silence the AWS SDK's Node 20 notice once, here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-// Three projects so `npm test` can run them as separate steps and CI output says which failed.
+// Four projects so `npm test` can run them as separate steps and CI output says which failed.
 // ts-jest transpiles only (isolatedModules): type-checking is `npm run typecheck`, once, with tsc.
 // @middy and jose ship ES modules only, so they are transformed to CommonJS with the rest.
 const common = {
@@ -9,6 +9,8 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  // Per-project time limits (integration 30 s, console and infra 120 s): see test/timeouts.js.
+  setupFilesAfterEnv: ['<rootDir>/test/timeouts.js'],
 };
 
 /** @type {import('jest').Config} */
@@ -22,11 +24,10 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.mjs',
       globalTeardown: '<rootDir>/test/integration/global-teardown.mjs',
-      testTimeout: 30000,
     },
     // The billing console in headless Chromium (Debian's package) against npm start's runtime, which the
     // test starts itself on free ports (test/console/support.ts).
-    { ...common, displayName: 'console', testMatch: ['<rootDir>/test/console/**/*.test.ts'], testTimeout: 120000 },
-    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'console', testMatch: ['<rootDir>/test/console/**/*.test.ts'] },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
   ],
 };

@@ -21,7 +21,6 @@ import {
  * what the page renders — text, and the points each chart plotted (`data-chart`) — against what the
  * API answers. A screenshot of each page goes to console-results/.
  */
-jest.setTimeout(120_000);
 let world: World;
 // Held outside the hook so afterAll stops the runtime even when starting it outlived beforeAll's timeout.
 let starting: Promise<World> | undefined;
