@@ -243,6 +243,18 @@ describe('the billing console', () => {
       .waitFor();
     const methods = await must(world, 'GET', `/v1/orgs/${org.id}/payment-methods`, org.tokens.owner);
     expect(methods.data).toMatchObject([{ brand: 'mastercard', last4: '4444', is_default: true }]);
+    // A second card, made the default; then the first one removed.
+    await page.getByLabel('Visa 4242 — succeeds').check();
+    await page.getByRole('button', { name: 'Save card' }).click();
+    await page.getByText('Saved VISA •••• 4242.').waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Make VISA •••• 4242 the default' }).click();
+    await page.getByRole('button', { name: 'Make default', exact: true }).click();
+    await page.getByRole('row', { name: /VISA •••• 4242/ }).getByText('Default').waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Remove MASTERCARD •••• 4444' }).click();
+    await page.getByRole('button', { name: 'Remove the card' }).click();
+    await page.getByRole('row', { name: /MASTERCARD/ }).waitFor({ state: 'detached', timeout: 20_000 });
+    const after = await must(world, 'GET', `/v1/orgs/${org.id}/payment-methods`, org.tokens.owner);
+    expect(after.data).toMatchObject([{ brand: 'visa', last4: '4242', is_default: true }]);
     await screenshot(page, 'payment-methods');
 
     await page.goto(`${world.api}/console/#/plans`);

@@ -48,65 +48,67 @@ export function PaymentMethodsPage(ctx: PageContext) {
                             {m.exp_month && m.exp_year ? `${String(m.exp_month).padStart(2, '0')}/${m.exp_year}` : '—'}
                           </td>
                           <td>{m.is_default ? <span class="badge">Default</span> : 'No'}</td>
-                          <td class="action-row">
-                            {!m.is_default && caps.can('setDefaultPaymentMethod') ? (
-                              <ConfirmAction
-                                label={`Make ${name} the default`}
-                                confirmLabel="Make default"
-                                consequences={<p>Invoices are charged to {name} from now on.</p>}
-                                run={async () => {
-                                  await must(
-                                    api.POST('/v1/orgs/{org}/payment-methods/{id}/default', {
-                                      params: {
-                                        path: { ...path, id: m.id },
-                                        header: { 'Idempotency-Key': idempotencyKey() },
-                                      },
-                                    }),
-                                  );
-                                  await until(async () => {
-                                    const now = await must(
-                                      api.GET('/v1/orgs/{org}/payment-methods', { params: { path } }),
+                          <td>
+                            <div class="action-row">
+                              {!m.is_default && caps.can('setDefaultPaymentMethod') ? (
+                                <ConfirmAction
+                                  label={`Make ${name} the default`}
+                                  confirmLabel="Make default"
+                                  consequences={<p>Invoices are charged to {name} from now on.</p>}
+                                  run={async () => {
+                                    await must(
+                                      api.POST('/v1/orgs/{org}/payment-methods/{id}/default', {
+                                        params: {
+                                          path: { ...path, id: m.id },
+                                          header: { 'Idempotency-Key': idempotencyKey() },
+                                        },
+                                      }),
                                     );
-                                    return now.data.find((x) => x.id === m.id)?.is_default ? true : undefined;
-                                  });
-                                  return `${name} is the default.`;
-                                }}
-                                onDone={loaded.reload}
-                              />
-                            ) : null}
-                            {caps.can('removePaymentMethod') ? (
-                              <ConfirmAction
-                                label={`Remove ${name}`}
-                                confirmLabel="Remove the card"
-                                danger
-                                consequences={
-                                  <p>
-                                    The card is detached at Stripe and can no longer be charged.
-                                    {m.is_default
-                                      ? ' It is the default: make another card the default first, or invoices have nothing to charge.'
-                                      : ''}
-                                  </p>
-                                }
-                                run={async () => {
-                                  await must(
-                                    api.DELETE('/v1/orgs/{org}/payment-methods/{id}', {
-                                      params: {
-                                        path: { ...path, id: m.id },
-                                        header: { 'Idempotency-Key': idempotencyKey() },
-                                      },
-                                    }),
-                                  );
-                                  await until(async () => {
-                                    const now = await must(
-                                      api.GET('/v1/orgs/{org}/payment-methods', { params: { path } }),
+                                    await until(async () => {
+                                      const now = await must(
+                                        api.GET('/v1/orgs/{org}/payment-methods', { params: { path } }),
+                                      );
+                                      return now.data.find((x) => x.id === m.id)?.is_default ? true : undefined;
+                                    });
+                                    return `${name} is the default.`;
+                                  }}
+                                  onDone={loaded.reload}
+                                />
+                              ) : null}
+                              {caps.can('removePaymentMethod') ? (
+                                <ConfirmAction
+                                  label={`Remove ${name}`}
+                                  confirmLabel="Remove the card"
+                                  danger
+                                  consequences={
+                                    <p>
+                                      The card is detached at Stripe and can no longer be charged.
+                                      {m.is_default
+                                        ? ' It is the default: make another card the default first, or invoices have nothing to charge.'
+                                        : ''}
+                                    </p>
+                                  }
+                                  run={async () => {
+                                    await must(
+                                      api.DELETE('/v1/orgs/{org}/payment-methods/{id}', {
+                                        params: {
+                                          path: { ...path, id: m.id },
+                                          header: { 'Idempotency-Key': idempotencyKey() },
+                                        },
+                                      }),
                                     );
-                                    return now.data.some((x) => x.id === m.id) ? undefined : true;
-                                  });
-                                  return `${name} was removed.`;
-                                }}
-                                onDone={loaded.reload}
-                              />
-                            ) : null}
+                                    await until(async () => {
+                                      const now = await must(
+                                        api.GET('/v1/orgs/{org}/payment-methods', { params: { path } }),
+                                      );
+                                      return now.data.some((x) => x.id === m.id) ? undefined : true;
+                                    });
+                                    return `${name} was removed.`;
+                                  }}
+                                  onDone={loaded.reload}
+                                />
+                              ) : null}
+                            </div>
                           </td>
                         </tr>
                       );
