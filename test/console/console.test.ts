@@ -249,7 +249,10 @@ describe('the billing console', () => {
     await page.getByText('Saved VISA •••• 4242.').waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Make VISA •••• 4242 the default' }).click();
     await page.getByRole('button', { name: 'Make default', exact: true }).click();
-    await page.getByRole('row', { name: /VISA •••• 4242/ }).getByText('Default').waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('row', { name: /VISA •••• 4242/ })
+      .getByText('Default')
+      .waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Remove MASTERCARD •••• 4444' }).click();
     await page.getByRole('button', { name: 'Remove the card' }).click();
     await page.getByRole('row', { name: /MASTERCARD/ }).waitFor({ state: 'detached', timeout: 20_000 });
