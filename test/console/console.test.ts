@@ -360,7 +360,7 @@ describe('the billing console', () => {
           ? 'Answer the dispute with your evidence in Stripe'
           : 'Ask an owner or billing admin to answer the dispute',
       );
-      expect(await text(page, 'billing-status')).toContain('new spend frozen');
+      expect(await text(page, 'billing-status')).toBe('New spend frozen');
       expect(status.new_spend_allowed).toBe(false);
       expect(errors).toEqual([]);
       if (role === 'owner') await screenshot(page, 'frozen-overview');

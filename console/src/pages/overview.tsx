@@ -52,14 +52,7 @@ export function OverviewPage(ctx: PageContext) {
                   ['Billing model', MODEL_NAMES[sub.billing_model] ?? sub.billing_model, 'billing-model'],
                   ['Currency', sub.currency, 'currency'],
                   ['Current period', formatPeriod(sub.current_period.start, sub.current_period.end), 'period'],
-                  [
-                    'Billing status',
-                    o.status.new_spend_allowed && o.status.dunning_state === 'none'
-                      ? 'In good standing'
-                      : (DUNNING_WORDS[o.status.dunning_state] ?? o.status.dunning_state) +
-                        (o.status.new_spend_allowed ? '' : ' · new spend frozen'),
-                    'billing-status',
-                  ],
+                  ['Billing status', statusInWords(o.status), 'billing-status'],
                 ]}
               />
               {sub.cancel_at_period_end && sub.cancel_at ? (
@@ -98,6 +91,12 @@ type PendingChangeLike = {
   billing_model?: string;
   currency?: string;
 };
+
+function statusInWords(status: BillingStatus): string {
+  const frozen = !status.new_spend_allowed;
+  if (status.dunning_state === 'none') return frozen ? 'New spend frozen' : 'In good standing';
+  return `${DUNNING_WORDS[status.dunning_state] ?? status.dunning_state}${frozen ? ' · new spend frozen' : ''}`;
+}
 
 function FreezePanel({ ctx, status }: { ctx: PageContext; status: BillingStatus }) {
   if (status.new_spend_allowed && status.dunning_state === 'none') return null;

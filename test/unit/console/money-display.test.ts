@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { formatMoney, formatUnitPrice, minorToDecimalString, shiftDecimal } from '../../../console/src/format';
+import {
+  formatMoney,
+  formatUnitPrice,
+  freezeReasonInWords,
+  minorToDecimalString,
+  shiftDecimal,
+} from '../../../console/src/format';
 import { prorate } from '../../../console/src/proration';
 import { Dec, roundMinor } from '../../../functions/kernel/money';
 import { remainingFraction } from '../../../functions/subscriptions/domain/subscription';
@@ -44,6 +50,21 @@ describe('the console’s proration estimate', () => {
         expect(prorate(fee, at.toISOString())).toBe(api);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('the console’s freeze reasons in words', () => {
+  it('names a dunning freeze with its stage and a dispute with its amount and reason', () => {
+    expect(freezeReasonInWords('dunning', 'grace', [])).toBe(
+      'A payment failed and has not been made since (Grace period: a payment is still outstanding).',
+    );
+    expect(
+      freezeReasonInWords('dispute:dp_1', 'none', [
+        { id: 'dp_1', status: 'needs_response', amount_minor: 4_900, currency: 'USD', reason: 'product_not_received' },
+      ]),
+    ).toBe(
+      'A card payment is disputed with the bank ($49.00, reason: product not received). New spend is paused until the dispute is resolved.',
     );
   });
 });
