@@ -68,18 +68,15 @@ async function meteredOrg(name: string) {
 describe('the billing console', () => {
   it("opens from the link npm start prints, signed in as the demo org's owner, with the spend chart", async () => {
     expect(world.link.startsWith(`${world.api}/console/#token=ey`)).toBe(true);
-    const context = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(world.link);
+    const { context, page, errors, received } = await openConsole(world, world.link);
     await page.waitForSelector('[data-testid=org-name]');
     expect(await text(page, 'org-name')).toBe('Demo AI Co');
     expect(await text(page, 'org-id')).toBe('org_demo');
     expect(await text(page, 'role')).toBe('Owner');
     // The token left the address bar once read.
     expect(page.url()).not.toContain('token=');
-    const forecast = await must(world, 'GET', '/v1/orgs/org_demo/usage/forecast', world.link.split('#token=')[1]!);
+    await page.waitForSelector('#burn-chart');
+    const forecast = received.get('/v1/orgs/org_demo/usage/forecast');
     const burn = await chartData(page, 'burn-chart');
     const periodDays = Math.round((Date.parse(forecast.period.end) - Date.parse(forecast.period.start)) / 86_400_000);
     expect(burn.labels).toHaveLength(periodDays);
@@ -90,12 +87,18 @@ describe('the billing console', () => {
 
   it('overview: shows the plan, period and status, and plots spend and the forecast against each budget as the API reports them', async () => {
     const org = await meteredOrg('Overview Co');
-    const { context, page, errors } = await openConsole(world, org.tokens.owner);
+    const { context, page, errors, received } = await openConsole(world, org.tokens.owner);
     await page.waitForSelector('#burn-chart');
-    const [sub, forecast] = await Promise.all([
+    const [sub, fresh] = await Promise.all([
       must(world, 'GET', `/v1/orgs/${org.id}/subscription`, org.tokens.owner),
       must(world, 'GET', `/v1/orgs/${org.id}/usage/forecast`, org.tokens.owner),
     ]);
+    const forecast = received.get(`/v1/orgs/${org.id}/usage/forecast`);
+    // The projection moves with the clock; what was spent does not.
+    expect(forecast.spent_minor).toBe(fresh.spent_minor);
+    expect(forecast.budgets.map((b: { limit_minor: number }) => b.limit_minor)).toEqual(
+      fresh.budgets.map((b: { limit_minor: number }) => b.limit_minor),
+    );
     expect(forecast.spent_minor).toBeGreaterThan(0);
     expect(await text(page, 'org-name')).toBe('Overview Co');
     expect(await text(page, 'plan')).toBe('Pro (metered)');

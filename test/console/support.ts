@@ -258,7 +258,19 @@ export interface TokenEvent {
 /** Usage through SQS, the way the agent runtime sends it; resolves once every event is counted. */
 export async function sendUsage(world: World, org: Org, events: TokenEvent[]): Promise<void> {
   const sqs = localSqsClient(world.endpoints.sqs);
-  const before = (await must(world, 'GET', `/v1/orgs/${org.id}/usage/summary`, org.tokens.owner)).events_counted;
+  const from = events.map((e) => e.at.slice(0, 10)).sort()[0];
+  const inputTokens = async () => {
+    const report = await must(
+      world,
+      'GET',
+      `/v1/orgs/${org.id}/usage/report?from=${from}&group_by=meter`,
+      org.tokens.owner,
+    );
+    return report.rows
+      .filter((r: { meter: string }) => r.meter === 'llm_input_tokens')
+      .reduce((s: number, r: { quantity: number }) => s + r.quantity, 0);
+  };
+  const expected = (await inputTokens()) + events.reduce((s, e) => s + e.input, 0);
   const body = events.map((e, i) => ({
     id: `run_${org.id}_${ulid()}:step_${i}`,
     org_id: org.id,
@@ -279,21 +291,8 @@ export async function sendUsage(world: World, org: Org, events: TokenEvent[]): P
     );
   }
   sqs.destroy();
-  // The summary counts the current period; events stamped before it are waited for in the report.
-  await until('the usage events to be counted', async () => {
-    const report = await must(
-      world,
-      'GET',
-      `/v1/orgs/${org.id}/usage/report?from=${events.map((e) => e.at.slice(0, 10)).sort()[0]}&group_by=meter`,
-      org.tokens.owner,
-    );
-    const input = report.rows
-      .filter((r: { meter: string }) => r.meter === 'llm_input_tokens')
-      .reduce((s: number, r: { quantity: number }) => s + r.quantity, 0);
-    const expected = events.reduce((s, e) => s + e.input, 0);
-    return input >= expected ? true : undefined;
-  });
-  void before;
+  // The report (not the summary) also sees events stamped in the previous period.
+  await until('the usage events to be counted', async () => ((await inputTokens()) >= expected ? true : undefined));
 }
 
 /** A browser tab signed in with `token` through the fragment, as the printed link does. */
@@ -302,15 +301,27 @@ export async function openConsole(
   token: string,
   route = 'overview',
   viewport = { width: 1280, height: 900 },
-): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+): Promise<{ context: BrowserContext; page: Page; errors: string[]; received: Map<string, any> }> {
   const context = await world.browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${world.api}/console/#token=${token}`);
+  // What the page itself received from the API, by path: a forecast moves with the clock, so the page's
+  // figures are checked against the answer it rendered (and that answer against a fresh read).
+  const received = new Map<string, any>();
+  page.on('response', (r) => {
+    const url = new URL(r.url());
+    if (!url.pathname.startsWith('/v1/') || !(r.headers()['content-type'] ?? '').includes('json')) return;
+    r.json().then(
+      (body) => received.set(url.pathname, body),
+      () => {},
+    );
+  });
+  // A token, or a whole sign-in link (the one npm start prints).
+  await page.goto(token.startsWith('http') ? token : `${world.api}/console/#token=${token}`);
   await page.waitForSelector('nav a');
   if (route !== 'overview') await page.goto(`${world.api}/console/#/${route}`);
-  return { context, page, errors };
+  return { context, page, errors, received };
 }
 
 export async function chartData(

@@ -183,7 +183,7 @@ function UsageView({ ctx, settings, currency }: { ctx: PageContext; settings: Se
     from: settings.from,
     to: settings.to,
     group_by: settings.window === 'day' ? `${groupBy},day` : groupBy,
-    ...(settings.window === 'hour' ? { window: 'hour' } : {}),
+    ...(settings.window === 'hour' ? { window: 'hour' as const } : {}),
   };
   const [csvError, setCsvError] = useState<unknown>();
   const loaded = useLoad(async (): Promise<Row[]> => {
