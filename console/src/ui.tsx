@@ -27,9 +27,15 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
   const current = useRef(0);
+  const lastDeps = useRef<string | undefined>(undefined);
   useEffect(() => {
     const run = ++current.current;
-    setState((s) => ({ ...s, loading: true }));
+    // A reload after a write keeps showing the data it replaces; new inputs (another window, another
+    // measure) must not render the old answer under the new heading, so their data starts empty.
+    const depsKey = JSON.stringify(deps);
+    const sameInputs = lastDeps.current === depsKey;
+    lastDeps.current = depsKey;
+    setState((s) => (sameInputs ? { ...s, loading: true } : { loading: true }));
     load().then(
       (data) => run === current.current && setState({ data, loading: false }),
       (error: unknown) => run === current.current && setState({ error, loading: false }),
