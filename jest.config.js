@@ -9,8 +9,6 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/setup-env.js'],
-  // Per-project time limits (integration 30 s, console and infra 120 s): see test/timeouts.js.
-  setupFilesAfterEnv: ['<rootDir>/test/timeouts.js'],
 };
 
 /** @type {import('jest').Config} */
@@ -24,10 +22,22 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/integration/global-setup.mjs',
       globalTeardown: '<rootDir>/test/integration/global-teardown.mjs',
+      // jest 30 reads `testTimeout` only from the global config (a project's is ignored): set it per project here.
+      setupFilesAfterEnv: ['<rootDir>/test/integration/timeout.js'],
     },
     // The billing console in headless Chromium (Debian's package) against npm start's runtime, which the
     // test starts itself on free ports (test/console/support.ts).
-    { ...common, displayName: 'console', testMatch: ['<rootDir>/test/console/**/*.test.ts'] },
-    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'console',
+      testMatch: ['<rootDir>/test/console/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/console/timeout.js'],
+    },
+    {
+      ...common,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/infra/timeout.js'],
+    },
   ],
 };

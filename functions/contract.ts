@@ -1,5 +1,6 @@
 import { API_CONTRACT } from './api/contract';
 import { AUDIT_CONTRACT } from './audit/contract';
+import { INVOICING_CONTRACT } from './invoicing/contract';
 import type { RouteContract } from './kernel/http/contract';
 import { CONTACTS_CONTRACT } from './notices/contract';
 import { ORGS_CONTRACT } from './orgs/contract';
@@ -20,6 +21,7 @@ export const CONTRACT = {
   ...PAYMENTS_CONTRACT,
   ...SUBSCRIPTIONS_CONTRACT,
   ...USAGE_CONTRACT,
+  ...INVOICING_CONTRACT,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteId = keyof typeof CONTRACT;

@@ -18,6 +18,13 @@ export const MEMBER_ROLES: readonly Role[] = ['owner', 'billing_admin', 'develop
 export const BILLING_ADMINS: readonly Role[] = ['owner', 'billing_admin'];
 export const ANY_ROLE: readonly Role[] = ROLES;
 
+/**
+ * Lambda timeout of every route. API Gateway gives up after 30 s; a route that needs longer is a design
+ * error, not a timeout to raise. Outbound calls (Stripe) are budgeted to finish inside it, so the
+ * Idempotency-Key record is always completed or released before the function is stopped.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteAuth = 'none' | 'jwt' | 'stripe_signature';
 
@@ -35,10 +42,31 @@ export interface RouteDefinition {
   readonly summary: string;
   /** Extra resources the handler needs beyond the table (CDK grants exactly these). */
   readonly needs?: readonly ('usage_queue' | 'stripe_events_queue' | 'stripe_secret' | 'webhook_secret' | 'email')[];
+  /**
+   * Large libraries the handler bundles on purpose (the bundle-size test allows them, and only them,
+   * to make the bundle bigger). The Stripe SDK is implied by the Stripe needs.
+   */
+  readonly heavyLibraries?: readonly 'pdf-lib'[];
+  /**
+   * What the handler does with the table (CDK grants exactly this): `read_write` (the default: item reads
+   * and writes, the audit trail, idempotency records), `health_check` (one GetItem of the health key) or
+   * `none` (never touches it).
+   */
+  readonly table?: TableAccess;
+  /** Per-route API Gateway throttle, apart from the stage's; public routes have their own small budget. */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * A per-org budget (a fixed-window counter in the table) for reads that are expensive to serve; past
+   * it the route answers 429 with Retry-After. Works the same locally and on AWS.
+   */
+  readonly rateLimit?: RateLimitBucket;
 }
 
+export type TableAccess = 'read_write' | 'health_check' | 'none';
+export type RateLimitBucket = 'expensive_read';
+
 /** The capability folders that own routes (functions/<capability>/http/<file>.ts). */
-export type Capability = 'api' | 'orgs' | 'audit' | 'subscriptions' | 'usage' | 'payments' | 'notices';
+export type Capability = 'api' | 'orgs' | 'audit' | 'subscriptions' | 'usage' | 'payments' | 'notices' | 'invoicing';
 
 const http = (capability: Capability, file: string) => `functions/${capability}/http/${file}.ts`;
 
@@ -51,6 +79,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: [],
     entry: http('api', 'get-health'),
     summary: 'Liveness and table reachability',
+    table: 'health_check',
+    // Anonymous: its own small budget, so a flood of health checks cannot use up the stage's.
+    throttle: { rateLimit: 20, burstLimit: 40 },
   },
   {
     id: 'getOpenApi',
@@ -60,6 +91,8 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: [],
     entry: http('api', 'get-openapi'),
     summary: 'This OpenAPI document',
+    table: 'none',
+    throttle: { rateLimit: 10, burstLimit: 20 },
   },
   {
     id: 'provisionOrg',
@@ -87,6 +120,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: ANY_ROLE,
     entry: http('subscriptions', 'list-plans'),
     summary: 'The plan catalog with prices per currency',
+    table: 'none',
   },
   {
     id: 'getBillingStatus',
@@ -201,6 +235,9 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: http('payments', 'receive-stripe-webhook'),
     summary: 'Stripe webhook: signature verified on the raw body, recorded and queued',
     needs: ['stripe_events_queue', 'webhook_secret'],
+    // Unauthenticated at the gateway: a budget of its own (well above Stripe's delivery rate), so forged
+    // traffic is throttled here rather than eating the stage's budget for every tenant.
+    throttle: { rateLimit: 50, burstLimit: 100 },
   },
   {
     id: 'getUsageSummary',
@@ -218,6 +255,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'jwt',
     roles: MEMBER_ROLES,
     entry: http('usage', 'get-usage-report'),
+    rateLimit: 'expensive_read',
     summary: 'Usage quantities over a range, grouped by meter, model, agent or connection, and day (JSON or CSV)',
   },
   {
@@ -227,6 +265,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     auth: 'jwt',
     roles: MEMBER_ROLES,
     entry: http('usage', 'get-costs'),
+    rateLimit: 'expensive_read',
     summary: 'Cost analytics over a range with the same grouping, in money (JSON or CSV)',
   },
   {
@@ -310,6 +349,53 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: BILLING_ADMINS,
     entry: http('notices', 'list-notifications'),
     summary: 'Notices sent, to whom and why, newest first',
+  },
+  // Invoicing: billing settings, the invoice list, detail (JSON or PDF) and the upcoming invoice.
+  {
+    id: 'getBillingSettings',
+    method: 'GET',
+    path: '/v1/orgs/{org}/billing-settings',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'get-billing-settings'),
+    summary: 'Bill-to block, tax ids, memo, invoice prefix and threshold, with the credit balance',
+  },
+  {
+    id: 'putBillingSettings',
+    method: 'PUT',
+    path: '/v1/orgs/{org}/billing-settings',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'put-billing-settings'),
+    summary: 'Replace the billing settings (every field optional)',
+  },
+  {
+    id: 'listInvoices',
+    method: 'GET',
+    path: '/v1/orgs/{org}/invoices',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'list-invoices'),
+    summary: 'Invoices newest first, by status and invoice date, a page at a time',
+  },
+  {
+    id: 'getUpcomingInvoice',
+    method: 'GET',
+    path: '/v1/orgs/{org}/invoices/upcoming',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'get-upcoming-invoice'),
+    summary: 'The current period as it would be invoiced if it closed now (status preview)',
+  },
+  {
+    id: 'getInvoice',
+    method: 'GET',
+    path: '/v1/orgs/{org}/invoices/{id}',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('invoicing', 'get-invoice'),
+    summary: 'One invoice with its lines (JSON), or its PDF with Accept: application/pdf',
+    heavyLibraries: ['pdf-lib'],
   },
 ];
 

@@ -11,6 +11,11 @@ export interface ScheduleDefinition {
   readonly description: string;
   /** Extra grants beyond the table (CDK gives exactly these). */
   readonly needs?: readonly ('email' | 'stripe_secret')[];
+  /**
+   * The job isolates failing items (an org that fails is logged and retried next run while the rest
+   * finish) and publishes `ScheduledItemFailures` (kernel/metrics.ts): CDK alarms when it persists.
+   */
+  readonly isolatesItemFailures?: boolean;
 }
 
 export const SCHEDULES: readonly ScheduleDefinition[] = [
@@ -19,12 +24,21 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     everyMinutes: 60,
     entry: 'functions/dunning/schedule/advance-dunning.ts',
     description: 'Moves orgs through past_due → grace → suspended → canceled when their deadlines pass',
+    isolatesItemFailures: true,
   },
   {
     id: 'rollupPeriods',
     everyMinutes: 15,
     entry: 'functions/subscriptions/schedule/rollup-periods.ts',
-    description: 'Closes billing periods that have ended and applies changes scheduled for the boundary',
+    description:
+      'Applies subscription changes scheduled for a period boundary (downgrades, currency switches, cancellations)',
+  },
+  {
+    id: 'closePeriods',
+    everyMinutes: 15,
+    entry: 'functions/invoicing/schedule/close-periods.ts',
+    description:
+      'Drafts each ended period’s invoice during the late-event grace, then issues it (fees, usage, adjustments, late usage)',
   },
   {
     id: 'deliverNotices',
@@ -32,5 +46,6 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     entry: 'functions/notices/schedule/deliver-notices.ts',
     description: 'Sends pending notices from the outbox to the billing contacts subscribed to them',
     needs: ['email'],
+    isolatesItemFailures: true,
   },
 ];

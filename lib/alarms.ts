@@ -14,6 +14,8 @@ export interface BillingAlarmsProps {
   /** Functions that run without a caller to see their errors: queue consumers and schedules. */
   readonly backgroundFunctions: ReadonlyMap<string, lambda.IFunction>;
   readonly api: apigw.IHttpApi;
+  /** Schedules that isolate failing items and publish `ScheduledItemFailures` (see functions/schedules.ts). */
+  readonly isolatingJobs?: readonly { readonly id: string; readonly everyMinutes: number }[];
 }
 
 /**
@@ -84,6 +86,28 @@ export class BillingAlarms extends Construct {
           // Two periods: one transient error (a throttle, a cold-start timeout) is retried and not worth a page.
           evaluationPeriods: 2,
           datapointsToAlarm: 2,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    // An org that fails in every run of a schedule (isolated, so the function itself succeeds): the run
+    // reports it in `ScheduledItemFailures` (namespace and dimensions as kernel/metrics.ts publishes them).
+    for (const job of props.isolatingJobs ?? []) {
+      add(
+        new cloudwatch.Metric({
+          namespace: 'Billing',
+          metricName: 'ScheduledItemFailures',
+          dimensionsMap: { service: 'billing', job: job.id },
+          statistic: 'Sum',
+          period: Duration.minutes(Math.max(5, job.everyMinutes)),
+        }).createAlarm(this, `${job.id}ItemFailures`, {
+          alarmDescription: `${job.id} keeps failing for some org (isolated and retried each run; see its logs)`,
+          threshold: 1,
+          // Three periods in a row: one that failed once and succeeded on the next run is not worth a page.
+          evaluationPeriods: 3,
+          datapointsToAlarm: 3,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),

@@ -21,8 +21,9 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { keys } from '../functions/kernel/dynamo/keys';
 import { CONSUMER_TIMEOUT_SECONDS, type QueueDefinition } from '../functions/queues';
-import { ROUTES, type RouteDefinition } from '../functions/routes';
+import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES, type RouteDefinition, type TableAccess } from '../functions/routes';
 import { SCHEDULES, type ScheduleDefinition } from '../functions/schedules';
 import { TABLE_SCHEMA } from '../functions/table-schema';
 import { BillingAlarms } from './alarms';
@@ -46,6 +47,9 @@ export const TABLE_READ_WRITE_ACTIONS = [
 ];
 
 export type Need = NonNullable<RouteDefinition['needs']>[number];
+
+/** The partition the health check reads (its one key never exists). */
+const HEALTH_PARTITION = keys.health.PK;
 
 /** Which queue each queue need refers to, and the variable config.ts reads its URL from. */
 const QUEUE_NEEDS: Partial<Record<Need, { queueId: QueueId; env: string }>> = {
@@ -172,7 +176,7 @@ export class BillingApiStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     const webhookRoute = routes.find((r) => r.auth === 'stripe_signature');
     if (webhookRoute) new CfnOutput(this, 'StripeWebhookUrl', { value: `${this.api.apiEndpoint}${webhookRoute.path}` });
-    new apigw.HttpStage(this, 'DefaultStage', {
+    const stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -199,6 +203,19 @@ export class BillingApiStack extends Stack {
         ),
       },
     });
+    // Per-route budgets from the route table (CDK's HttpStage has only the stage-wide one): the public
+    // routes (health, OpenAPI, the Stripe webhook) cannot spend the budget every tenant shares.
+    const routeSettings = Object.fromEntries(
+      routes
+        .filter((r) => r.throttle)
+        .map((r) => [
+          `${r.method} ${r.path}`,
+          { ThrottlingRateLimit: r.throttle!.rateLimit, ThrottlingBurstLimit: r.throttle!.burstLimit },
+        ]),
+    );
+    if (Object.keys(routeSettings).length > 0) {
+      (stage.node.defaultChild as apigw.CfnStage).addPropertyOverride('RouteSettings', routeSettings);
+    }
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', jwtIssuer.valueAsString, {
       jwtAudience: [jwtAudience.valueAsString],
     });
@@ -207,10 +224,10 @@ export class BillingApiStack extends Stack {
       const fn = this.billingFunction(route.id, {
         entry: route.entry,
         description: `${route.method} ${route.path}: ${route.summary}`,
-        // API Gateway gives up after 30 s; a route that needs longer is a design error, not a timeout to raise.
-        timeout: Duration.seconds(10),
+        timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
         memorySize: 512,
         needs: route.needs ?? [],
+        table: route.table ?? 'read_write',
       });
       const [httpRoute] = this.api.addRoutes({
         path: route.path,
@@ -220,6 +237,8 @@ export class BillingApiStack extends Stack {
         // webhook because Stripe cannot present a JWT (the handler verifies Stripe's signature instead).
         authorizer: route.auth === 'jwt' ? authorizer : undefined,
       });
+      // A stage's RouteSettings may only name routes that exist: create the route first.
+      if (route.throttle && httpRoute) stage.node.addDependency(httpRoute);
       if (route.auth !== 'jwt' && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -285,6 +304,7 @@ export class BillingApiStack extends Stack {
       queues: this.queues,
       backgroundFunctions: new Map(backgroundIds.map((fnId) => [fnId, this.functions.get(fnId)!.fn] as const)),
       api: this.api,
+      isolatingJobs: schedules.filter((s) => s.isolatesItemFailures),
     });
   }
 
@@ -296,7 +316,14 @@ export class BillingApiStack extends Stack {
 
   private billingFunction(
     id: string,
-    opts: { entry: string; description: string; timeout: Duration; memorySize: number; needs: readonly Need[] },
+    opts: {
+      entry: string;
+      description: string;
+      timeout: Duration;
+      memorySize: number;
+      needs: readonly Need[];
+      table?: TableAccess;
+    },
   ): BillingFunction {
     const environment: Record<string, string> = {};
     for (const need of opts.needs) {
@@ -318,19 +345,7 @@ export class BillingApiStack extends Stack {
       environment,
     });
 
-    // Read/write on the table and its two GSIs: every function at least reads org state and almost all
-    // write (idempotency records and the audit trail are written by every mutating route). The single-table
-    // design has no narrower unit than the table; which items a tenant may touch is enforced in code.
-    // That is grantReadWriteData's job, narrowed (see TABLE_READ_WRITE_ACTIONS) and on the index ARNs named in
-    // TABLE_SCHEMA instead of `index/*`, so there is no wildcard to suppress (AwsSolutions-IAM5).
-    iam.Grant.addToPrincipal({
-      grantee: fn.fn,
-      actions: TABLE_READ_WRITE_ACTIONS,
-      resourceArns: [
-        this.table.tableArn,
-        ...TABLE_SCHEMA.globalSecondaryIndexes.map((gsi) => `${this.table.tableArn}/index/${gsi.indexName}`),
-      ],
-    });
+    this.grantTable(fn, opts.table ?? 'read_write');
     for (const need of opts.needs) {
       const queueNeed = QUEUE_NEEDS[need];
       // SendMessage only (not grantSendMessages, which adds GetQueueAttributes/GetQueueUrl): the URL comes
@@ -355,6 +370,36 @@ export class BillingApiStack extends Stack {
     }
     this.functions.set(id, fn);
     return fn;
+  }
+
+  /**
+   * The table access the route table (or a consumer / schedule: read_write) names. `read_write`: the item
+   * actions on the table and its two GSIs — the single-table design has no narrower unit than the table,
+   * and which items a tenant may touch is enforced in code. That is grantReadWriteData's job, narrowed (see
+   * TABLE_READ_WRITE_ACTIONS) and on the index ARNs named in TABLE_SCHEMA instead of `index/*`, so there is
+   * no wildcard to suppress (AwsSolutions-IAM5). `health_check`: GetItem of the health key only
+   * (`dynamodb:LeadingKeys`). `none`: nothing.
+   */
+  private grantTable(fn: BillingFunction, access: TableAccess): void {
+    if (access === 'none') return;
+    if (access === 'health_check') {
+      fn.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem'],
+          resources: [this.table.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [HEALTH_PARTITION] } },
+        }),
+      );
+      return;
+    }
+    iam.Grant.addToPrincipal({
+      grantee: fn.fn,
+      actions: TABLE_READ_WRITE_ACTIONS,
+      resourceArns: [
+        this.table.tableArn,
+        ...TABLE_SCHEMA.globalSecondaryIndexes.map((gsi) => `${this.table.tableArn}/index/${gsi.indexName}`),
+      ],
+    });
   }
 
   /** Created only when a function sends email, so deployments without notices need no SES parameter. */

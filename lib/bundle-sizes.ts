@@ -12,19 +12,32 @@ const STRIPE_NEEDS: readonly Need[] = ['stripe_secret', 'webhook_secret'];
 /** The ceiling for a function that never calls Stripe (issue: lean bundles; was 959 KiB median). */
 export const NON_STRIPE_BUNDLE_LIMIT_KIB = 600;
 
+/** Libraries big enough that bundling one by accident would break the ceiling: each must be declared. */
+export const HEAVY_LIBRARIES = ['stripe', 'pdf-lib'] as const;
+export type HeavyLibrary = (typeof HEAVY_LIBRARIES)[number];
+
 export interface BundleSize {
   readonly id: string;
   readonly entry: string;
   readonly callsStripe: boolean;
+  /** The heavy libraries the function declares (Stripe through its needs, others in the route table). */
+  readonly declares: readonly HeavyLibrary[];
+  /** The heavy libraries actually inside the bundle. */
+  readonly bundles: readonly HeavyLibrary[];
   readonly kib: number;
   /** Whether the Stripe SDK (node_modules/stripe) is inside the bundle. */
   readonly bundlesStripeSdk: boolean;
 }
 
 /** Every function of the stack, from the same tables CDK builds them from. */
-export function stackFunctions(): { id: string; entry: string; needs: readonly Need[] }[] {
+export function stackFunctions(): {
+  id: string;
+  entry: string;
+  needs: readonly Need[];
+  heavy?: readonly HeavyLibrary[];
+}[] {
   return [
-    ...ROUTES.map((r) => ({ id: r.id, entry: r.entry, needs: r.needs ?? [] })),
+    ...ROUTES.map((r) => ({ id: r.id, entry: r.entry, needs: r.needs ?? [], heavy: r.heavyLibraries ?? [] })),
     ...QUEUES.flatMap((q) =>
       q.consumerEntry ? [{ id: `${q.id}Consumer`, entry: q.consumerEntry, needs: CONSUMER_NEEDS[q.id] }] : [],
     ),
@@ -53,10 +66,14 @@ export async function measureBundles(): Promise<BundleSize[]> {
       metafile: true,
     });
     const js = result.outputFiles.find((f) => f.path.endsWith('index.js'));
+    const inputs = Object.keys(result.metafile.inputs);
+    const callsStripe = fn.needs.some((n) => STRIPE_NEEDS.includes(n));
     out.push({
       id: fn.id,
       entry: fn.entry,
-      callsStripe: fn.needs.some((n) => STRIPE_NEEDS.includes(n)),
+      callsStripe,
+      declares: [...(callsStripe ? (['stripe'] as const) : []), ...(fn.heavy ?? [])],
+      bundles: HEAVY_LIBRARIES.filter((lib) => inputs.some((input) => input.includes(`node_modules/${lib}/`))),
       kib: (js?.contents.byteLength ?? 0) / 1024,
       bundlesStripeSdk: Object.keys(result.metafile.inputs).some((input) => input.includes('node_modules/stripe/')),
     });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
@@ -61,6 +61,19 @@ const num = (n: number) => n.toLocaleString('en-US');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it answers something other than undefined; fails naming `what` and the last value. */
+interface Health {
+  readonly now: string;
+  readonly speed: number;
+}
+
+/** The product clock, as GET /v1/health reports it. */
+async function health(): Promise<Health> {
+  const body = (await (await fetch(`${API}/v1/health`)).json()) as { now: string; clock?: { speed?: number } };
+  return { now: body.now, speed: body.clock?.speed ?? 1 };
+}
+
+const productNow = async () => Date.parse((await health()).now);
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 150) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -346,7 +359,8 @@ async function main() {
 
   // 5 ─ usage
   step(`Send ${num(eventCount)} usage events through SQS, as the agent runtime does`);
-  const events = agentTraffic(orgId, eventCount, Date.parse(sub.started_at) + 1, Date.now(), 'a');
+  // Stamped with the product clock (npm start --clock-start / --speed move it away from real time).
+  const events = agentTraffic(orgId, eventCount, Date.parse(sub.started_at) + 1, await productNow(), 'a');
   const sendStarted = Date.now();
   const published = await publishUsage({ sqs, queueUrl: endpoints.usageQueueUrl }, events);
   const stamps = events.map((e) => e.timestamp).sort();
@@ -404,7 +418,7 @@ async function main() {
       .join(', ')}`,
   );
   const monthStart = `${s.period.start.slice(0, 10)}`;
-  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const tomorrow = new Date((await productNow()) + 86_400_000).toISOString().slice(0, 10);
   const range = `from=${monthStart}&to=${tomorrow}`;
   const report = (await call('GET', `${org}/usage/report?${range}&group_by=model`, as)).body;
   say(`report by model (${report.rows.length} rows):`);
@@ -485,7 +499,7 @@ async function main() {
   );
   // More traffic after the upgrade: priced under Pro, while what was counted before stays under Team.
   const proBurst = 300;
-  const afterUpgrade = agentTraffic(orgId, proBurst, Date.parse(upgraded.body.updated_at) + 1, Date.now(), 'p');
+  const afterUpgrade = agentTraffic(orgId, proBurst, Date.parse(upgraded.body.updated_at) + 1, await productNow(), 'p');
   await publishUsage({ sqs, queueUrl: endpoints.usageQueueUrl }, afterUpgrade);
   const rerated = await until(
     `events_counted to reach ${afterResend.events_counted + proBurst}`,
@@ -593,7 +607,63 @@ async function main() {
     say(`no message files yet: they appear under ${rel(notificationsDir)}/<notice id>/ within a minute`);
   }
 
-  // 10 ─ audit and summary
+  // 10 ─ invoices
+  step('Billing settings, the upcoming invoice, and the period invoice once the month closes');
+  await call('PUT', `${org}/billing-settings`, {
+    ...as,
+    body: {
+      legal_name: 'Acme Agents Inc.',
+      address: { line1: '500 Market St', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' },
+      tax_ids: [{ type: 'us_ein', value: '12-3456789' }],
+      memo: 'PO 2026-117',
+    },
+  });
+  const upcoming = (await call('GET', `${org}/invoices/upcoming`, as)).body;
+  const printInvoice = (inv: Json) => {
+    for (const l of inv.lines as Json[]) {
+      say(`  ${l.kind.padEnd(18)} ${money(l.amount_minor, inv.currency).padStart(10)}  ${l.description}`);
+    }
+    say(
+      `  subtotal ${money(inv.subtotal_minor, inv.currency)}, credits ${money(inv.credits_applied_minor, inv.currency)}, total ${money(inv.total_minor, inv.currency)}, due ${money(inv.amount_due_minor, inv.currency)}`,
+    );
+  };
+  say(
+    `upcoming invoice for ${upcoming.period.start.slice(0, 7)} (${upcoming.status}, ${upcoming.lines.length} lines):`,
+  );
+  printInvoice(upcoming);
+  const clock = await health();
+  const periodEnd = Date.parse(upcoming.period.end);
+  let periodInvoice: Json | undefined;
+  if (clock.speed >= 10 && periodEnd - Date.parse(clock.now) < 60 * 60_000) {
+    say(`the product clock runs ×${clock.speed} and the month ends at ${upcoming.period.end}: waiting for the close…`);
+    periodInvoice = await until(
+      'the period invoice',
+      async () => {
+        const list = (await call('GET', `${org}/invoices?status=open`, as)).body.data as Json[];
+        return list.find((i) => i.kind === 'period' && i.period.start === upcoming.period.start);
+      },
+      180_000,
+      1_000,
+    );
+    const issued = (await call('GET', `${org}/invoices/${periodInvoice.id}`, as)).body;
+    say(
+      `invoice ${issued.number} issued ${issued.issued_at}, bill to ${issued.bill_to.legal_name} (${issued.bill_to.memo}):`,
+    );
+    printInvoice(issued);
+    const pdf = await fetch(`${API}${org}/invoices/${issued.id}`, {
+      headers: { authorization: `Bearer ${owner}`, accept: 'application/pdf' },
+    });
+    const pdfFile = join(dataDir, 'invoices', `${issued.number}.pdf`);
+    mkdirSync(dirname(pdfFile), { recursive: true });
+    writeFileSync(pdfFile, Buffer.from(await pdf.arrayBuffer()));
+    say(`PDF (${pdf.headers.get('content-type')}): ${pdfFile}`);
+  } else {
+    say(
+      `to watch this period close, restart with the clock near a month end, e.g.: npm start -- --fresh --clock-start ${new Date(periodEnd - 30 * 60_000).toISOString()} --speed 60 --late-grace 5m`,
+    );
+  }
+
+  // 11 ─ audit and summary
   step('Audit trail (latest first)');
   const audit = (await call('GET', `${org}/audit?limit=12`, as)).body.data as Json[];
   for (const a of audit) {
@@ -631,6 +701,12 @@ async function main() {
       ]),
     ['entitlement', `${BLOCKED_AGENT} allowed=${blocked.allowed}; ${OTHER_AGENT} allowed=${free.allowed}`],
     ['dispute', `${dispute.id}: frozen → 409 billing_frozen → won → unfrozen`],
+    [
+      'invoices',
+      periodInvoice
+        ? `${periodInvoice.number}: ${money(periodInvoice.total_minor, periodInvoice.currency)} for ${upcoming.period.start.slice(0, 7)}`
+        : `upcoming ${money(upcoming.total_minor, upcoming.currency)} (the period has not closed yet)`,
+    ],
     ['notices', `${notices.length} (${notices.filter((n) => n.delivered_at).length} delivered), ${files.length} files`],
     [
       'run time',

@@ -4,6 +4,7 @@ import { DynamoBillingStatusStore } from './dynamo/billing-status-store';
 import { createDocumentClient } from './dynamo/client';
 import { DynamoFreezeReasonStore } from './dynamo/freeze-gate-store';
 import { DynamoIdempotencyStore } from './dynamo/idempotency-store';
+import { DynamoRateLimiter } from './dynamo/rate-limiter';
 import { ulidGenerator } from './ids';
 import type { BillingStatusReader, IdGenerator } from './ports';
 
@@ -19,6 +20,8 @@ export interface Kernel {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly idempotency: DynamoIdempotencyStore;
+  /** Per-org budgets of the routes the route table marks with `rateLimit`. */
+  readonly rateLimiter: DynamoRateLimiter;
   readonly billingStatus: BillingStatusReader;
   readonly freezeReasons: DynamoFreezeReasonStore;
 }
@@ -29,12 +32,19 @@ export function buildKernel(config: RuntimeConfig = loadConfig(), clock?: Clock)
   return {
     config,
     db,
-    clock: clock ?? (config.clockFactor !== 1 ? acceleratedClock(config.clockFactor) : systemClock),
+    clock: clock ?? productClock(config),
     ids: ulidGenerator(),
     idempotency: new DynamoIdempotencyStore(db, table),
+    rateLimiter: new DynamoRateLimiter(db, table),
     billingStatus: new DynamoBillingStatusStore(db, table),
     freezeReasons: new DynamoFreezeReasonStore(db, table),
   };
+}
+
+/** The product clock: real time, or locally started at `CLOCK_START` and/or running `CLOCK_FACTOR`× faster. */
+export function productClock(config: Pick<RuntimeConfig, 'clockFactor' | 'clockStart'>): Clock {
+  if (config.clockFactor === 1 && !config.clockStart) return systemClock;
+  return acceleratedClock(config.clockFactor, config.clockStart ? new Date(config.clockStart) : new Date());
 }
 
 let current: Kernel | undefined;

@@ -27,7 +27,24 @@ export interface RuntimeConfig {
   readonly sesFromAddress?: string;
   /** Local demo: the clock runs this many times faster than real time. */
   readonly clockFactor: number;
+  /** Local: the product clock starts at this instant (ISO) instead of now. */
+  readonly clockStart?: string;
+  /** How long after a period ends its invoice waits for late usage events (drafts meanwhile). */
+  readonly lateGraceSeconds: number;
+  /**
+   * Caps on the platform's mail per org (every org shares the account's SES quota): billing contacts
+   * per org, and notices recorded per org per UTC day (past it they are recorded as `suppressed`).
+   */
+  readonly maxContactsPerOrg: number;
+  readonly maxNoticesPerOrgPerDay: number;
+  /** Per-org budget of the expensive reads (usage report, costs) per minute; past it, 429. */
+  readonly expensiveReadsPerMinute: number;
 }
+
+const positiveInt = (raw: string | undefined, fallback: number): number => {
+  const n = Number(raw);
+  return raw !== undefined && Number.isInteger(n) && n > 0 ? n : fallback;
+};
 
 const optional = (name: string): string | undefined => {
   const v = process.env[name];
@@ -54,6 +71,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     notificationsDir: get('NOTIFICATIONS_DIR'),
     sesFromAddress: get('SES_FROM_ADDRESS'),
     clockFactor: Number(get('CLOCK_FACTOR') ?? '1'),
+    clockStart: get('CLOCK_START'),
+    lateGraceSeconds: Number(get('LATE_GRACE_SECONDS') ?? '3600'),
+    maxContactsPerOrg: positiveInt(get('NOTICE_MAX_CONTACTS_PER_ORG'), 25),
+    maxNoticesPerOrgPerDay: positiveInt(get('NOTICE_MAX_PER_ORG_PER_DAY'), 100),
+    expensiveReadsPerMinute: positiveInt(get('RATE_LIMIT_EXPENSIVE_READS_PER_MINUTE'), 30),
   };
   return cfg;
 }

@@ -10,6 +10,7 @@ export const ERROR_KINDS = [
   'not_found',
   'conflict',
   'business_rule',
+  'rate_limited',
   'dependency_unavailable',
   'internal',
 ] as const;
@@ -35,7 +36,7 @@ export class AppError extends Error {
 
   /** Retrying later may succeed (queue consumers fail the record instead of quarantining it). */
   get retryable(): boolean {
-    return this.kind === 'dependency_unavailable' || this.kind === 'internal';
+    return this.kind === 'dependency_unavailable' || this.kind === 'internal' || this.kind === 'rate_limited';
   }
 }
 
@@ -50,5 +51,8 @@ export const conflict = (code: string, message: string, details?: unknown) =>
 export const businessRule = (code: string, message: string, details?: unknown) =>
   new AppError('business_rule', code, message, { details });
 export const forbidden = (code: string, message: string) => new AppError('forbidden', code, message);
+/** Too many requests in the caller's budget: 429 with `Retry-After: retryAfterSeconds`. */
+export const rateLimited = (code: string, message: string, retryAfterSeconds: number) =>
+  new AppError('rate_limited', code, message, { details: { retry_after_seconds: retryAfterSeconds } });
 export const dependencyUnavailable = (code: string, message: string, cause?: unknown) =>
   new AppError('dependency_unavailable', code, message, { cause });

@@ -33,3 +33,12 @@ export interface CallContext {
 export interface BillingStatusReader {
   get(orgId: string): Promise<BillingStatus | undefined>;
 }
+
+/**
+ * A write one capability contributes to a transaction another capability runs, where two records must
+ * change together (invoicing marks the subscription adjustments it bills in the invoice's own
+ * transaction). Built and read only by adapters; use cases pass it along unopened.
+ */
+export interface TransactionPart {
+  readonly dynamodb: Readonly<Record<string, unknown>>;
+}

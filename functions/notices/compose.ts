@@ -4,6 +4,7 @@ import { dependencyUnavailable } from '../kernel/errors';
 import { FileNoticeSender } from './adapters/file-sender';
 import { DynamoNoticeStore } from './adapters/notice-store';
 import { SesNoticeSender } from './adapters/ses-sender';
+import { DEFAULT_DELIVERY_POLICY } from './domain/notices';
 import type { NoticeSender } from './ports';
 
 /** Locally a file per message; on AWS, SES. Without either, notices stay pending (and visible). */
@@ -19,8 +20,16 @@ function noticeSenderFor(config: RuntimeConfig): NoticeSender {
 
 /** The notices capability: billing contacts, the outbox (one store) and the sender that delivers it. */
 export function buildNoticesDeps(k: Kernel) {
-  const store = new DynamoNoticeStore(k.db, k.config.tableName, k.clock, k.ids);
-  return { clock: k.clock, ids: k.ids, notices: store, contacts: store, noticeSender: noticeSenderFor(k.config) };
+  const store = new DynamoNoticeStore(k.db, k.config.tableName, k.clock, k.ids, k.config.maxNoticesPerOrgPerDay);
+  return {
+    clock: k.clock,
+    ids: k.ids,
+    notices: store,
+    contacts: store,
+    noticeSender: noticeSenderFor(k.config),
+    maxContactsPerOrg: k.config.maxContactsPerOrg,
+    deliveryPolicy: DEFAULT_DELIVERY_POLICY,
+  };
 }
 export type NoticesDeps = ReturnType<typeof buildNoticesDeps>;
 

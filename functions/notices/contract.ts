@@ -23,7 +23,14 @@ export const NotificationResponse = z.object({
   subject: z.string(),
   body: z.string(),
   created_at: IsoTimestamp,
+  /** pending → delivered; or failed after the last attempt; suppressed: past the org's daily notice limit. */
+  status: z.enum(['pending', 'delivered', 'failed', 'suppressed']),
+  /** Delivery attempts that failed so far, the last one's error code, and when the next one is due. */
+  attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  next_attempt_at: IsoTimestamp.nullable(),
   delivered_at: IsoTimestamp.nullable(),
+  failed_at: IsoTimestamp.nullable(),
   recipients: z.array(
     z.object({
       contact_id: z.string(),

@@ -4,4 +4,4 @@ import type { NoticeOutbox } from './ports';
 
 /** The notice outbox other capabilities enqueue into (budgets, dunning, invoices, …). */
 export const noticeOutbox = (k: Kernel): NoticeOutbox =>
-  new DynamoNoticeStore(k.db, k.config.tableName, k.clock, k.ids);
+  new DynamoNoticeStore(k.db, k.config.tableName, k.clock, k.ids, k.config.maxNoticesPerOrgPerDay);

@@ -1,4 +1,5 @@
 import { compositionRoot, type Kernel } from '../kernel/compose';
+import { DynamoBillingCalendar } from './adapters/billing-calendar';
 import { DynamoOrgStore } from './adapters/org-store';
 
 /** The orgs capability: provisioning and the billing-status read. */
@@ -8,6 +9,7 @@ export function buildOrgsDeps(k: Kernel) {
     ids: k.ids,
     billingStatus: k.billingStatus,
     orgs: new DynamoOrgStore(k.db, k.config.tableName),
+    calendar: new DynamoBillingCalendar(k.db, k.config.tableName),
   };
 }
 export type OrgsDeps = ReturnType<typeof buildOrgsDeps>;

@@ -16,6 +16,10 @@ export interface PaymentGateway {
     orgId: string;
     idempotencyKey: string;
   }): Promise<{ id: string; clientSecret: string }>;
+  /** A SetupIntent as Stripe has it now (its client secret is never stored by us: it is read again). */
+  retrieveSetupIntent(
+    setupIntentId: string,
+  ): Promise<{ id: string; clientSecret: string; customerId: string | null } | undefined>;
   /** Card payment methods attached to the customer. */
   listPaymentMethods(customerId: string): Promise<GatewayPaymentMethod[]>;
   retrievePaymentMethod(paymentMethodId: string): Promise<GatewayPaymentMethod | undefined>;

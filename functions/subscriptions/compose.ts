@@ -3,6 +3,7 @@ import { orgReader } from '../orgs/provides';
 import { paymentMethodCheck } from '../payments/provides';
 import { usageSummaryReader } from '../usage/provides';
 import { DynamoSubscriptionStore } from './adapters/subscription-store';
+import type { TermsReader } from './ports';
 import { termsReader } from './provides';
 
 /**
@@ -10,12 +11,13 @@ import { termsReader } from './provides';
  * rollup. Whether the org can pay comes from payments, the embedded usage summary from usage.
  */
 export function buildSubscriptionsDeps(k: Kernel) {
+  const terms: TermsReader = termsReader(k);
   return {
     clock: k.clock,
     ids: k.ids,
     orgs: orgReader(k),
     subscriptions: new DynamoSubscriptionStore(k.db, k.config.tableName),
-    terms: termsReader(k),
+    terms,
     paymentMethodCheck: paymentMethodCheck(k),
     usageSummary: usageSummaryReader(k),
   };

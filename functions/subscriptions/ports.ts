@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../kernel/audit';
 import type { Currency } from '../kernel/money';
+import type { TransactionPart } from '../kernel/ports';
 import type { BillingModel } from '../kernel/pricing/plans';
 import type { AdjustmentLine, Subscription, SubscriptionEvent, Terms } from './domain/subscription';
 
@@ -10,6 +11,9 @@ export interface PendingAdjustment extends AdjustmentLine {
   readonly subscriptionId: string;
   readonly createdAt: string;
   readonly status: 'pending' | 'invoiced';
+  /** Set when an invoice billed the line. */
+  readonly invoiceId?: string;
+  readonly invoicedAt?: string;
 }
 
 /** A terms segment to write: terms from `from` on; `terms: undefined` deletes the segment at `from`. */
@@ -41,7 +45,8 @@ export interface SubscriptionStore {
   get(orgId: string): Promise<Subscription | undefined>;
   commit(write: SubscriptionWrite): Promise<void>;
   history(orgId: string, limit?: number): Promise<SubscriptionEvent[]>;
-  pendingAdjustments(orgId: string, limit?: number): Promise<PendingAdjustment[]>;
+  /** Every pending adjustment line of the org, oldest first. */
+  pendingAdjustments(orgId: string): Promise<PendingAdjustment[]>;
   segmentAt(orgId: string, at: Date): Promise<Terms | undefined>;
   /** The stored segments in force at some instant of [from, to], oldest first (see TermsReader.timeline). */
   segmentsBetween(orgId: string, from: Date, to: Date): Promise<(Terms & { readonly from: string })[]>;
@@ -87,4 +92,15 @@ export interface TermsReader {
 export interface PaidSubscriptionReader {
   /** True while the org has an active, paid, self-serve subscription (which needs a way to pay). */
   hasActivePaidSelfServe(orgId: string): Promise<boolean>;
+}
+
+/**
+ * The pending adjustment lines (first short period, proration, cancellation credits) as the invoicing
+ * capability consumes them: every pending line of the org, and the write that marks lines billed by an
+ * invoice, to go in the invoice's own transaction (it fails the transaction if a line is no longer
+ * pending, so a line is billed once).
+ */
+export interface AdjustmentLedger {
+  pending(orgId: string): Promise<PendingAdjustment[]>;
+  markInvoiced(adjustments: readonly PendingAdjustment[], invoiceId: string, at: string): TransactionPart[];
 }

@@ -1,8 +1,9 @@
 import type { Kernel } from '../kernel/compose';
 import { orgReader } from '../orgs/provides';
+import { DynamoAdjustmentLedger } from './adapters/adjustment-ledger';
 import { DynamoSubscriptionStore } from './adapters/subscription-store';
 import { SubscriptionTermsReader } from './app/subscription-terms';
-import type { PaidSubscriptionReader, TermsReader } from './ports';
+import type { AdjustmentLedger, PaidSubscriptionReader, TermsReader } from './ports';
 
 /**
  * The terms timeline usage is rated under (usage, invoicing, contracts read it), and whether the org has
@@ -14,3 +15,7 @@ export const termsReader = (k: Kernel): TermsReader & PaidSubscriptionReader =>
     orgs: orgReader(k),
     subscriptions: new DynamoSubscriptionStore(k.db, k.config.tableName),
   });
+
+/** The pending adjustment lines, and the write that marks them billed in an invoice's transaction. */
+export const adjustmentLedger = (k: Kernel): AdjustmentLedger =>
+  new DynamoAdjustmentLedger(new DynamoSubscriptionStore(k.db, k.config.tableName), k.config.tableName);

@@ -1,6 +1,8 @@
+import { thresholdInvoicing } from '../invoicing/provides';
 import { compositionRoot, type Kernel } from '../kernel/compose';
 import { noticeOutbox } from '../notices/provides';
 import { orgReader } from '../orgs/provides';
+import type { TermsReader } from '../subscriptions/ports';
 import { termsReader } from '../subscriptions/provides';
 import { DynamoBudgetStore } from './adapters/budget-store';
 import { DynamoUsageStore } from './adapters/usage-store';
@@ -14,7 +16,7 @@ import { notifyCrossedThresholds } from './app/budgets';
 export function buildUsageDeps(k: Kernel) {
   const store = new DynamoUsageStore(k.db, k.config.tableName);
   const orgs = orgReader(k);
-  const terms = termsReader(k);
+  const terms: TermsReader = termsReader(k);
   // Orgs are never deleted: a positive lookup is cached for the life of the Lambda container.
   const knownOrgs = new Set<string>();
   const base = {
@@ -35,9 +37,14 @@ export function buildUsageDeps(k: Kernel) {
       return found;
     },
   };
+  const thresholds = thresholdInvoicing(k);
   return {
     ...base,
-    afterCounting: async (orgIds: readonly string[]) => void (await notifyCrossedThresholds(base, orgIds)),
+    // Budgets first (notices), then threshold invoices (which never fail the batch: see billThresholds).
+    afterCounting: async (orgIds: readonly string[]) => {
+      await notifyCrossedThresholds(base, orgIds);
+      await thresholds.usageCounted(orgIds);
+    },
   };
 }
 export type UsageDeps = ReturnType<typeof buildUsageDeps>;

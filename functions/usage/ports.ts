@@ -1,15 +1,14 @@
 import type { AuditEntry } from '../kernel/audit';
 import type { Currency } from '../kernel/money';
 import type { Org } from '../kernel/org';
+import type { Period } from '../kernel/period';
 import type { Page } from '../kernel/ports';
 import type { UsageCell } from '../kernel/pricing/quantities';
+import type { PeriodRating } from '../kernel/pricing/rating';
 import type { BudgetSet } from './domain/budgets';
 import type { UsageEvent } from './domain/usage';
 
-/**
- * Ports of the usage capability (kept beside ports.ts so the shared file stays small). Implemented by
- * adapters/dynamo/usage-store.ts and budget-store.ts.
- */
+/** Ports of the usage capability. Implemented by adapters/usage-store.ts and budget-store.ts. */
 
 /** An event that passed validation, with what the store needs to count it once. */
 export interface AcceptedUsage {
@@ -122,4 +121,29 @@ export interface UsageSummaryView {
 
 export interface UsageSummaryReader {
   currentPeriod(orgId: string): Promise<UsageSummaryView>;
+}
+
+/** A period's usage rated as the summary rates it (each stretch under its own terms), up to an instant. */
+export interface RatedPeriod {
+  readonly orgId: string;
+  readonly period: Period;
+  readonly rating: PeriodRating;
+  readonly stretches: readonly {
+    readonly from: string;
+    readonly planId: string;
+    readonly planVersion: number;
+    readonly billingModel: string;
+    readonly currency: Currency;
+  }[];
+  readonly eventsCounted: number;
+}
+
+/** Rates a period's usage for invoicing (the period invoice, threshold invoices, late usage). */
+export interface PeriodUsageRater {
+  ratePeriod(orgId: string, period: Period, until: Date): Promise<RatedPeriod>;
+}
+
+/** Told after a batch was counted, with the orgs it touched (threshold invoicing listens). */
+export interface UsageCountedListener {
+  usageCounted(orgIds: readonly string[]): Promise<void>;
 }

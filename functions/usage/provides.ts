@@ -2,8 +2,9 @@ import type { Kernel } from '../kernel/compose';
 import { orgReader } from '../orgs/provides';
 import { termsReader } from '../subscriptions/provides';
 import { DynamoUsageStore } from './adapters/usage-store';
+import { rateUsagePeriod } from './app/rate-period';
 import { getUsageSummary, totalsPerMeterModel } from './app/usage-summary';
-import type { UsageSummaryReader } from './ports';
+import type { PeriodUsageRater, UsageSummaryReader } from './ports';
 
 /** The real-time usage summary of the current period, as the subscription view embeds it. */
 export function usageSummaryReader(k: Kernel): UsageSummaryReader {
@@ -26,4 +27,14 @@ export function usageSummaryReader(k: Kernel): UsageSummaryReader {
       };
     },
   };
+}
+
+/** A period's usage rated as the summary rates it, for invoicing. */
+export function periodUsageRater(k: Kernel): PeriodUsageRater {
+  const deps = {
+    orgs: orgReader(k),
+    terms: termsReader(k),
+    usageReader: new DynamoUsageStore(k.db, k.config.tableName),
+  };
+  return { ratePeriod: (orgId, period, until) => rateUsagePeriod(deps, orgId, period, until) };
 }

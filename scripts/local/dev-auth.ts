@@ -68,11 +68,20 @@ export async function mintToken(keys: DevKeys, claims: DevClaims, ttlSeconds = 1
     .sign(keys.privateKey);
 }
 
-/** Verifies like API Gateway's JWT authorizer; returns the claims as the authorizer forwards them (strings). */
+/**
+ * Verifies like API Gateway's JWT authorizer; returns the claims as the authorizer forwards them (strings).
+ * The authorizer refuses a token without `exp` and accepts only the algorithm the issuer signs with, so
+ * this does too: a token the deployed API would refuse must not work locally.
+ */
 export function devVerifier(keys: DevKeys) {
   const jwks = createLocalJWKSet({ keys: [keys.publicJwk] });
   return async (token: string): Promise<Record<string, string>> => {
-    const { payload } = await jwtVerify(token, jwks, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE });
+    const { payload } = await jwtVerify(token, jwks, {
+      issuer: DEV_ISSUER,
+      audience: DEV_AUDIENCE,
+      algorithms: ['RS256'],
+      requiredClaims: ['exp'],
+    });
     return Object.fromEntries(
       Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]),
     );

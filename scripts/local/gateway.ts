@@ -18,6 +18,8 @@ export interface GatewayOptions {
   routes?: readonly RouteDefinition[];
   /** Repository root the route entries are relative to. */
   root?: string;
+  /** Called once a route's handler has answered (tests record which routes were really requested). */
+  onHandled?: (route: RouteDefinition, status: number) => void;
   /**
    * Serves what is not an API route (the billing console at /console): answers and returns true, or
    * returns false to let the gateway answer. On AWS this is a separate static site, not API Gateway.
@@ -131,6 +133,10 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
       );
       return send(res, 500, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
     }
+    options.onHandled?.(
+      match.route,
+      typeof result === 'string' || !('statusCode' in result) ? 200 : (result.statusCode ?? 200),
+    );
     if (typeof result === 'string' || !('statusCode' in result)) {
       // Payload 2.0: a bare value means 200 with the value as JSON.
       return send(

@@ -29,6 +29,11 @@ import { createQueues, localSqsClient, startSqs } from './sqs';
  *   --data-dir / LOCAL_DATA_DIR (.data)         --fresh: wipe the data folder first
  *   --speed N / CLOCK_FACTOR (1): schedules fire N× as often, the handlers' clock runs N× as fast, and
  *     failed queue records come back after visibility timeout / N
+ *   --clock-start <ISO> / CLOCK_START: the product clock starts at this instant (e.g. a few minutes before
+ *     a month end, with --speed 60, to watch a period close); tokens stay valid (they are checked against
+ *     real time, as API Gateway checks them)
+ *   --late-grace <30s|10m|1h> / LATE_GRACE_SECONDS (1h): how long an ended period waits for late events
+ *     before its invoice is issued (a draft meanwhile)
  *   --retry-delay S / LOCAL_RETRY_DELAY_SECONDS: failed queue records come back after S seconds instead
  *     (Lambda waits for the whole visibility timeout; a demo may not want to)
  *   LOCAL_QUIET=true hides the runtime's INFO lines; POWERTOOLS_LOG_LEVEL (WARN) sets the handlers'.
@@ -38,6 +43,8 @@ const { values: flags } = parseArgs({
   options: {
     fresh: { type: 'boolean', default: false },
     speed: { type: 'string' },
+    'clock-start': { type: 'string' },
+    'late-grace': { type: 'string' },
     'retry-delay': { type: 'string' },
     'data-dir': { type: 'string' },
     'api-port': { type: 'string' },
@@ -46,6 +53,14 @@ const { values: flags } = parseArgs({
     'stripe-port': { type: 'string' },
   },
 });
+
+/** `90`, `90s`, `10m`, `1h` → seconds. */
+function durationSeconds(raw: string | undefined, fallback: number, what: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(raw.trim());
+  if (!m) throw new Error(`${what} must be a duration like 90s, 10m or 1h, got "${raw}"`);
+  return Math.round(Number(m[1]) * ({ s: 1, m: 60, h: 3600 } as const)[(m[2] ?? 's') as 's' | 'm' | 'h']);
+}
 
 function numberOption(flag: string | undefined, envVar: string, fallback: number, what: string): number {
   const raw = flag ?? process.env[envVar];
@@ -71,6 +86,11 @@ async function main() {
   };
   const speed = numberOption(flags.speed, 'CLOCK_FACTOR', 1, '--speed');
   if (!(speed > 0)) throw new Error('--speed must be greater than 0');
+  const clockStart = flags['clock-start'] ?? process.env.CLOCK_START;
+  if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
+    throw new Error(`--clock-start must be an ISO instant (e.g. 2026-11-30T23:50:00Z), got "${clockStart}"`);
+  }
+  const lateGraceSeconds = durationSeconds(flags['late-grace'] ?? process.env.LATE_GRACE_SECONDS, 3600, '--late-grace');
   const retryDelayRaw = flags['retry-delay'] ?? process.env.LOCAL_RETRY_DELAY_SECONDS;
   const dataDir = resolve(flags['data-dir'] ?? process.env.LOCAL_DATA_DIR ?? join(ROOT, '.data'));
 
@@ -119,8 +139,12 @@ async function main() {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     NOTIFICATIONS_DIR: join(dataDir, 'notifications'),
     CLOCK_FACTOR: String(speed),
+    ...(clockStart ? { CLOCK_START: new Date(clockStart).toISOString() } : {}),
+    LATE_GRACE_SECONDS: String(lateGraceSeconds),
     POWERTOOLS_SERVICE_NAME: 'billing',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Metrics are CloudWatch's (embedded in log lines); locally the logs say the same.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     ...stripe.env,
   });
 
@@ -202,7 +226,7 @@ async function main() {
   const sendUsage = `npx tsx ${rel(join(ROOT, 'scripts/local/send-usage.ts'))}${dataFlag}`;
 
   process.stdout.write(`
-Billing layer running locally — ready in ${((Date.now() - started) / 1000).toFixed(1)} s${speed !== 1 ? ` (clock ×${speed})` : ''}
+Billing layer running locally — ready in ${((Date.now() - started) / 1000).toFixed(1)} s${speed !== 1 ? ` (clock ×${speed})` : ''}${clockStart ? `, product clock started at ${new Date(clockStart).toISOString()}` : ''}
 
 API             ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
 Console         ${consoleSite.link(apiUrl, ownerToken)}

@@ -1,4 +1,5 @@
 import { QUEUES } from '../../functions/queues';
+import { ROUTES } from '../../functions/routes';
 import { LOCAL_TABLE_NAME } from '../../functions/table-schema';
 import { ensureTable } from './create-table';
 import { type DynamoDbLocal, localDynamoClient, startDynamoDbLocal } from './dynamodb-local';
@@ -43,6 +44,8 @@ async function main() {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     LOCAL_STACK_STARTUP_MS: String(Date.now() - started),
+    // For global-teardown's check that every route was requested by some test.
+    ROUTE_IDS: ROUTES.map((r) => r.id).join(','),
   };
   process.stdout.write(`${JSON.stringify(env)}\n`);
 }

@@ -1,14 +1,12 @@
-import { createHmac } from 'node:crypto';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 
 /**
- * Stripe's signature scheme (https://docs.stripe.com/webhooks#verify-manually): `t=<unix seconds>`
- * and `v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the endpoint secret>`. The whole `whsec_…`
- * string is the key (it is not base64-decoded). Each attempt is signed afresh with its own timestamp.
+ * Stripe's signature header (`t=<unix seconds>,v1=<HMAC-SHA256 of "<t>.<raw body>">`), made by the
+ * Stripe SDK itself (`generateTestHeaderString`), so the sandbox signs exactly as the SDK verifies.
+ * Each attempt is signed afresh with its own timestamp.
  */
 export function signatureHeader(payload: string, secret: string, timestampSeconds: number): string {
-  const v1 = createHmac('sha256', secret).update(`${timestampSeconds}.${payload}`, 'utf8').digest('hex');
-  return `t=${timestampSeconds},v1=${v1}`;
+  return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: timestampSeconds });
 }
 
 export type DeliveryStatus = 'pending' | 'held' | 'delivering' | 'retrying' | 'delivered' | 'failed';

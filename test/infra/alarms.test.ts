@@ -19,8 +19,10 @@ beforeAll(() => {
   template = Template.fromStack(api);
 });
 
-it('one alarm per DLQ, per queue backlog, per background function, and API 5xx; all notify the topic', () => {
-  template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length * 2 + background.length + 1);
+const isolating = schedules.filter((s) => s.isolatesItemFailures);
+
+it('one alarm per DLQ, per queue backlog, per background function, per isolating schedule, and API 5xx; all notify the topic', () => {
+  template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length * 2 + background.length + isolating.length + 1);
   const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
   for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
     expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
@@ -74,4 +76,15 @@ it('schedules never run longer than their period, so runs do not pile up', () =>
     if (!fn) throw new Error(`no function ${s.id}`);
     expect(fn.timeout?.toSeconds()).toBeLessThanOrEqual(s.everyMinutes * 60);
   }
+});
+
+it.each(isolating.map((s) => [s.id] as const))('%s: alarms when an org keeps failing in every run', (id) => {
+  expect(['advanceDunning', 'deliverNotices']).toEqual(expect.arrayContaining([id]));
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    Namespace: 'Billing',
+    MetricName: 'ScheduledItemFailures',
+    Dimensions: Match.arrayWith([{ Name: 'job', Value: id }]),
+    Threshold: 1,
+    EvaluationPeriods: 3,
+  });
 });

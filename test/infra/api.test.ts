@@ -4,7 +4,7 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CONSUMER_TIMEOUT_SECONDS } from '../../functions/queues';
 import type { RouteDefinition } from '../../functions/routes';
-import type { BillingApiStack } from '../../lib/api-stack';
+import { type BillingApiStack, TABLE_READ_WRITE_ACTIONS } from '../../lib/api-stack';
 import { PRODUCT_TABLES, synthBilling } from './support';
 
 const { routes, queues, schedules } = PRODUCT_TABLES;
@@ -138,13 +138,35 @@ describe('HTTP API', () => {
       DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
     });
   });
+
+  it('gives the public routes (health, OpenAPI, the Stripe webhook) budgets of their own, below the stage’s', () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const settings = stage!.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number }>;
+    const stageRate = stage!.Properties.DefaultRouteSettings.ThrottlingRateLimit as number;
+    for (const id of ['getHealth', 'getOpenApi', 'receiveStripeWebhook']) {
+      const route = routes.find((r) => r.id === id)!;
+      expect(settings[`${route.method} ${route.path}`]).toEqual({
+        ThrottlingRateLimit: route.throttle!.rateLimit,
+        ThrottlingBurstLimit: route.throttle!.burstLimit,
+      });
+      expect(route.throttle!.rateLimit).toBeLessThan(stageRate);
+    }
+    // The stage is created after the routes its settings name.
+    expect(Object.keys(settings)).toHaveLength(routes.filter((r) => r.throttle).length);
+  });
 });
 
 describe('least privilege', () => {
   it.each(routes.map((r) => [r.id, r] as const))('%s: only what the route table says it needs', (id, route) => {
     const actions = actionsOf(id);
     const needs = route.needs ?? [];
-    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']));
+    const table = actions.filter((a) => a.startsWith('dynamodb:')).sort();
+    const access = route.table ?? 'read_write';
+    if (access === 'read_write') {
+      expect(table).toEqual([...TABLE_READ_WRITE_ACTIONS].sort());
+    } else {
+      expect(table).toEqual(access === 'health_check' ? ['dynamodb:GetItem'] : []);
+    }
     expect(actions.includes('sqs:SendMessage')).toBe(
       needs.includes('usage_queue') || needs.includes('stripe_events_queue'),
     );

@@ -16,9 +16,11 @@ beforeAll(() => {
     .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
 });
 
-it('every function has the same item-level table grant, and nothing can Scan, describe or read streams', () => {
+const healthCheck = (s: Statement) => JSON.stringify(s.Action) === JSON.stringify('dynamodb:GetItem');
+
+it('every table grant is the item-level one or the health check, and nothing can Scan, describe or read streams', () => {
   expect(dynamoStatements.length).toBeGreaterThan(0);
-  for (const s of dynamoStatements) {
+  for (const s of dynamoStatements.filter((st) => !healthCheck(st))) {
     expect(s.Effect).toBe('Allow');
     expect([s.Action].flat().sort()).toEqual([...TABLE_READ_WRITE_ACTIONS].sort());
   }
@@ -28,8 +30,16 @@ it('every function has the same item-level table grant, and nothing can Scan, de
   }
 });
 
+it('grants the health check one GetItem of the health partition, on the table only', () => {
+  const health = dynamoStatements.filter(healthCheck) as (Statement & { Condition?: unknown })[];
+  expect(health).toHaveLength(1);
+  expect(JSON.stringify(health[0]!.Resource)).toContain(tableLogicalId);
+  expect(JSON.stringify(health[0]!.Resource)).not.toContain('/index/');
+  expect(health[0]!.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['HEALTH'] } });
+});
+
 it('on the table and exactly the GSIs of TABLE_SCHEMA, no index wildcard', () => {
-  for (const s of dynamoStatements) {
+  for (const s of dynamoStatements.filter((st) => !healthCheck(st))) {
     const resources = JSON.stringify(s.Resource);
     expect(resources).toContain(tableLogicalId);
     for (const gsi of TABLE_SCHEMA.globalSecondaryIndexes) expect(resources).toContain(`/index/${gsi.indexName}`);

@@ -8,6 +8,8 @@
 // crash), the pipe closes and the stack stops itself. Jest runs globalSetup and globalTeardown in the
 // same process, so the child is handed over on globalThis.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,6 +57,8 @@ export default async function globalSetup() {
   child.stderr.on('data', (chunk) => process.stderr.write(chunk));
   child.stdout.resume();
   Object.assign(process.env, env);
+  // Where the test gateways record the routes they served (global-teardown reads it).
+  process.env.ROUTE_HITS_DIR = mkdtempSync(`${tmpdir()}/route-hits-`);
   process.stderr.write(
     `\nlocal test stack ready in ${Date.now() - started} ms (DynamoDB Local ${env.DYNAMODB_ENDPOINT}, fauxqs ${env.SQS_ENDPOINT})\n`,
   );

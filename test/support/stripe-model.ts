@@ -138,6 +138,10 @@ export class StripeModel implements PaymentGateway {
     if (customerId !== this.customerId) return undefined;
     return { id: customerId, orgId: this.orgId, defaultPaymentMethodId: this.defaultId };
   }
+  async retrieveSetupIntent(): Promise<undefined> {
+    return undefined;
+  }
+
   async createSetupIntent(): Promise<{ id: string; clientSecret: string }> {
     throw new Error('not modelled');
   }

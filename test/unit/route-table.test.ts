@@ -1,21 +1,11 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONTRACT } from '../../functions/contract';
 import { ROLES, ROUTES } from '../../functions/routes';
 
 const root = resolve(__dirname, '../..');
 
-function testSources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return testSources(path);
-    return name.endsWith('.ts') ? [readFileSync(path, 'utf8')] : [];
-  });
-}
-
 describe('the route table', () => {
-  const allTests = testSources(join(root, 'test')).join('\n');
-
   it.each(ROUTES.map((r) => [r.id, r] as const))(
     '%s has an auth rule, roles, a handler file and a contract',
     (_id, route) => {
@@ -28,9 +18,9 @@ describe('the route table', () => {
     },
   );
 
-  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`] as const))('%s is exercised by at least one test', (key) => {
-    expect(allTests.includes(`'${key}'`)).toBe(true);
-  });
+  // That every route is exercised is proven where requests are made: the integration tests' gateway
+  // records each route whose handler answered, and a full integration run fails (global-teardown.mjs)
+  // when a route of this table was never requested.
 
   it('has unique ids and unique method + path pairs', () => {
     expect(new Set(ROUTES.map((r) => r.id)).size).toBe(ROUTES.length);

@@ -13,5 +13,7 @@ export const handler = httpHandler(API_CONTRACT, 'getHealth', async () => {
   } catch (error) {
     throw dependencyUnavailable('table_unavailable', 'the billing store is not reachable', error);
   }
-  return ok({ status: 'ok', time: clock.now().toISOString() });
+  const now = clock.now().toISOString();
+  // `now` is the product clock (locally it may start elsewhere and run faster); `time` is its old name.
+  return ok({ status: 'ok', now, time: now, clock: { speed: config.clockFactor } });
 });

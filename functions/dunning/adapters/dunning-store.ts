@@ -1,17 +1,18 @@
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../kernel/audit';
 import type { BillingStatus } from '../../kernel/billing-status';
 import { billingStatusReplace } from '../../kernel/dynamo/billing-status-store';
 import { conditionFailedInTransaction } from '../../kernel/dynamo/client';
 import { auditPut } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
+import { queryWorkList } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { DunningStore } from '../ports';
 
 /**
  * Dunning transitions on the billing-status item: a conditional write on the version read, with the
  * audit entry in the same transaction. While a state has a deadline the item sits on GSI2 under
- * `DUNNING_DUE` sorted by that deadline, so the schedule reads only the orgs whose time has come.
+ * `DUNNING_DUE#<shard>` sorted by that deadline, so the schedule reads only the orgs whose time has come.
  */
 export class DynamoDunningStore implements DunningStore {
   constructor(
@@ -20,24 +21,24 @@ export class DynamoDunningStore implements DunningStore {
   ) {}
 
   async dueOrgs(nowIso: string, limit: number): Promise<string[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :now',
-        ExpressionAttributeValues: { ':pk': keys.dunningDueIndex.GSI2PK, ':now': `${nowIso}#~` },
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map((i) => (i as { data: BillingStatus }).data.orgId);
+    return (await this.dueOrgsPage(nowIso, limit)).orgIds;
+  }
+
+  /** One page of the due list across its shards; the cursor is opaque and spans them. */
+  async dueOrgsPage(nowIso: string, limit: number, cursor?: Record<string, unknown>) {
+    const page = await queryWorkList(this.db, this.tableName, {
+      partitions: keys.dunningDuePartitions,
+      upTo: `${nowIso}#~`,
+      limit,
+      cursor,
+    });
+    return { orgIds: page.items.map((i) => (i as { data: BillingStatus }).data.orgId), cursor: page.cursor };
   }
 
   async apply(next: BillingStatus, expectedVersion: number, deadline: string | null, audit: AuditEntry): Promise<void> {
-    const due = deadline
-      ? {
-          set: 'GSI2PK = :duePk, GSI2SK = :dueSk',
-          values: { ':duePk': keys.dunningDueIndex.GSI2PK, ':dueSk': `${deadline}#${next.orgId}` },
-        }
+    const dueKey = deadline ? keys.dunningDue(next.orgId, deadline) : undefined;
+    const due = dueKey
+      ? { set: 'GSI2PK = :duePk, GSI2SK = :dueSk', values: { ':duePk': dueKey.GSI2PK, ':dueSk': dueKey.GSI2SK } }
       : { remove: 'GSI2PK, GSI2SK' };
     try {
       await this.db.send(

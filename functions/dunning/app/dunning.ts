@@ -3,6 +3,7 @@ import { auditEntry } from '../../kernel/audit-entry';
 import type { BillingStatus } from '../../kernel/billing-status';
 import type { Clock } from '../../kernel/clock';
 import { isAppError, notFound } from '../../kernel/errors';
+import { logger } from '../../kernel/logger';
 import type { BillingStatusReader, CallContext, IdGenerator } from '../../kernel/ports';
 import type { NoticeOutbox } from '../../notices/ports';
 import {
@@ -103,14 +104,36 @@ export const recordPaymentFailure = (deps: DunningDeps, ctx: CallContext, orgId:
 export const recordPaymentSuccess = (deps: DunningDeps, ctx: CallContext, orgId: string, at: string) =>
   applyDunningEvent(deps, ctx, orgId, { type: 'payment_succeeded', at });
 
-/** The schedule: every org whose deadline has passed moves one step (repeatedly, if it is far behind). */
-export async function advanceDunning(deps: DunningDeps, limit = 100): Promise<{ advanced: number }> {
+export interface DunningRunReport {
+  readonly advanced: number;
+  /** Orgs whose step failed this run: logged, left on the due list, retried by the next run. */
+  readonly failed: readonly { orgId: string; code: string }[];
+}
+
+/**
+ * The schedule: every org whose deadline has passed moves one step (repeatedly, if it is far behind).
+ * Pages through the whole due list with its cursor (across the shards), and isolates each org: one that
+ * fails (a bug, a throttled write) is logged and stays due for the next run; the others still advance.
+ */
+export async function advanceDunning(deps: DunningDeps, pageSize = 100): Promise<DunningRunReport> {
   const now = deps.clock.now().toISOString();
   const ctx: CallContext = { actor: systemActor('dunning_schedule') };
   let advanced = 0;
-  for (const orgId of await deps.dunning.dueOrgs(now, limit)) {
-    await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
-    advanced += 1;
-  }
-  return { advanced };
+  const failed: { orgId: string; code: string }[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.dunning.dueOrgsPage(now, pageSize, cursor);
+    cursor = page.cursor;
+    for (const orgId of page.orgIds) {
+      try {
+        await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
+        advanced += 1;
+      } catch (error) {
+        const code = isAppError(error) ? error.code : 'unexpected';
+        failed.push({ orgId, code });
+        logger.error('dunning step failed; retried next run', { org: orgId, code, error });
+      }
+    }
+  } while (cursor);
+  return { advanced, failed };
 }

@@ -13,6 +13,37 @@ export interface TableKey {
   SK: string;
 }
 
+/**
+ * The schedules' work lists (GSI2: subscription changes due, orgs with notices to deliver, dunning
+ * deadlines) are sharded: a month boundary makes every org due at once, and one GSI partition takes
+ * about 1,000 writes/s, so one key per list would throttle exactly then. An org always lands on the
+ * same shard (a hash of its id), so its entry moves within one partition; readers fan out over all
+ * shards. ⚠ Changing the count or the hash moves every entry: a data migration.
+ */
+export const WORK_LIST_SHARDS = 16;
+
+/** FNV-1a (32 bit) of the org id, modulo the shard count: stable, uniform, cheap. */
+export function workListShard(orgId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < orgId.length; i++) {
+    hash ^= orgId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % WORK_LIST_SHARDS;
+}
+
+const shardKey = (list: string, orgId: string) => `${list}#${String(workListShard(orgId)).padStart(2, '0')}`;
+
+/**
+ * Every partition of a sharded work list, for readers to fan out over. The unsharded key of before comes
+ * last: entries written before sharding still sit there until they are next rewritten (each is on the
+ * list only until its work is done), so readers keep reading it; drop it once it reads empty everywhere.
+ */
+export const workListPartitions = (list: string): string[] => [
+  ...Array.from({ length: WORK_LIST_SHARDS }, (_, i) => `${list}#${String(i).padStart(2, '0')}`),
+  list,
+];
+
 export const keys = {
   /** Get org profile by id. */
   org: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'PROFILE' }),
@@ -54,13 +85,17 @@ export const keys = {
 
   /** The org's billing contacts: Query PK with begins_with(SK, 'CONTACT#'); get/delete one by id. */
   contactPartition: (orgId: string): string => `ORG#${orgId}`,
+  /** How many contacts the org has: a counter kept in each add/remove transaction (its cap a condition). */
+  contactCount: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'CONTACT_COUNT' }),
   contactPrefix: 'CONTACT#',
   contact: (orgId: string, contactId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `CONTACT#${contactId}` }),
 
   /**
    * The notice outbox of an org, newest first: Query PK with begins_with(SK, 'NOTICE#'). Deliveries
    * sit in the same partition under `DELIVERY#<notice>#<contact>` so one query reads a notice's fate.
-   * Undelivered notices are also on GSI2 (`noticesPending`), oldest first, for the delivery schedule.
+   * Undelivered notices also have a `PENDING#<notice>` item there (attempts, next attempt): the org's
+   * delivery queue, read strongly consistent, oldest first (ids are ULIDs), deleted once the notice is
+   * delivered or failed.
    */
   noticePartition: (orgId: string): string => `NOTICES#${orgId}`,
   noticePrefix: 'NOTICE#',
@@ -70,18 +105,51 @@ export const keys = {
     SK: `DELIVERY#${noticeId}#${contactId}`,
   }),
   deliveryPrefix: (noticeId: string): string => `DELIVERY#${noticeId}#`,
+  noticePendingPrefix: 'PENDING#',
+  noticePending: (orgId: string, noticeId: string): TableKey => ({
+    PK: `NOTICES#${orgId}`,
+    SK: `PENDING#${noticeId}`,
+  }),
   /** Dedup of notices by cause: one marker per (org, cause), put in the notice's transaction. */
   noticeCause: (orgId: string, cause: string): TableKey => ({
     PK: `NOTICE_CAUSE#${orgId}#${cause}`,
     SK: 'NOTICE_CAUSE',
   }),
-  noticesPendingIndex: { GSI2PK: 'NOTICES_PENDING' } as const,
+  /** Notices recorded for the org on one UTC day (a counter, its daily cap a condition on it). */
+  noticeQuota: (orgId: string, day: string): TableKey => ({ PK: `NOTICES#${orgId}`, SK: `QUOTA#${day}` }),
+  /**
+   * The org's one entry on the delivery schedule's work list while it has notices to deliver: GSI2
+   * `NOTICES_PENDING#<shard>`, sort key `<due ISO>#<org>` (when the org's next notice may be tried), so a
+   * run serves the orgs that have waited longest, one entry per org however many notices it has. Read
+   * all of `noticesDuePartitions`; its unsharded key holds notice items written before this list existed.
+   */
+  noticeOrgDue: (orgId: string): TableKey => ({ PK: `NOTICES#${orgId}`, SK: 'DUE' }),
+  noticeOrgDueIndex: (orgId: string, dueAt: string) => ({
+    GSI2PK: shardKey('NOTICES_PENDING', orgId),
+    GSI2SK: `${dueAt}#${orgId}`,
+  }),
+  noticesDuePartitions: workListPartitions('NOTICES_PENDING'),
 
   /**
-   * Orgs whose dunning deadline has passed: GSI2 `DUNNING_DUE`, sort key `<deadline ISO>#<org>`, set on
-   * the billing-status item while its dunning state has a deadline.
+   * Orgs whose dunning deadline has passed: GSI2 `DUNNING_DUE#<shard>`, sort key `<deadline ISO>#<org>`,
+   * set on the billing-status item while its dunning state has a deadline. Read all of
+   * `dunningDuePartitions` (sharded, see WORK_LIST_SHARDS).
    */
-  dunningDueIndex: { GSI2PK: 'DUNNING_DUE' } as const,
+  dunningDue: (orgId: string, deadline: string) => ({
+    GSI2PK: shardKey('DUNNING_DUE', orgId),
+    GSI2SK: `${deadline}#${orgId}`,
+  }),
+  dunningDuePartitions: workListPartitions('DUNNING_DUE'),
+
+  /**
+   * A fixed-window request counter: one item per (scope, bucket, window start), ADD-ed per request with
+   * the limit as the condition; expires (TTL) soon after its window. The scope is the org (or a platform
+   * caller), so one tenant's traffic never counts against another's budget.
+   */
+  rateLimitWindow: (scope: string, bucket: string, windowStart: string): TableKey => ({
+    PK: `RATE_LIMIT#${scope}#${bucket}`,
+    SK: `WINDOW#${windowStart}`,
+  }),
 
   /** List the org's audit trail newest first: Query PK, ScanIndexForward=false. Ids are ULIDs. */
   auditPartition: (orgId: string): string => `AUDIT#${orgId}`,
@@ -165,13 +233,14 @@ export const keys = {
   /**
    * The org's subscription (get by org): one item, so "one active subscription per org" is a condition
    * on one key. A canceled subscription stays until a new one replaces it (its history stays too).
-   * While it has a pending change it is on GSI2 (`subscriptionsDue`), ordered by the boundary it falls
-   * on, so the rollup schedule reads only what is due.
+   * While it has a pending change it is on GSI2 (`subscriptionDue`, sharded: read every partition of
+   * `subscriptionsDuePartitions`), ordered by the boundary it falls on, so the rollup schedule reads only
+   * what is due.
    */
   subscription: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'SUBSCRIPTION' }),
-  subscriptionsDuePartition: 'SUBSCRIPTION_CHANGES_DUE',
+  subscriptionsDuePartitions: workListPartitions('SUBSCRIPTION_CHANGES_DUE'),
   subscriptionDue: (orgId: string, effectiveAt: string) => ({
-    GSI2PK: 'SUBSCRIPTION_CHANGES_DUE',
+    GSI2PK: shardKey('SUBSCRIPTION_CHANGES_DUE', orgId),
     GSI2SK: `${effectiveAt}#${orgId}`,
   }),
 
@@ -191,11 +260,69 @@ export const keys = {
   termsFromPrefix: 'FROM#',
   termsSegment: (orgId: string, fromIso: string): TableKey => ({ PK: `TERMS#${orgId}`, SK: `FROM#${fromIso}` }),
 
-  /** Pending adjustment lines (proration) for the org's next invoice: Query PK, oldest first. */
+  /** Adjustment lines (proration, first period, cancellation credits) of the org: get one by id. */
   adjustmentPartition: (orgId: string): string => `ADJUSTMENTS#${orgId}`,
   adjustment: (orgId: string, adjustmentId: string): TableKey => ({
     PK: `ADJUSTMENTS#${orgId}`,
     SK: `ADJUSTMENT#${adjustmentId}`,
+  }),
+  /**
+   * The org's adjustment lines not yet invoiced, oldest first: Query GSI1 on this sparse key, set while
+   * a line is pending and removed when an invoice bills it, so the read is bounded by what is pending
+   * however long the org's history (lines written before this key existed are not on it).
+   */
+  adjustmentsPendingIndex: (orgId: string, createdAt: string, adjustmentId: string) => ({
+    GSI1PK: `ADJUSTMENTS_PENDING#${orgId}`,
+    GSI1SK: `${createdAt}#${adjustmentId}`,
+  }),
+  adjustmentsPendingPartition: (orgId: string): string => `ADJUSTMENTS_PENDING#${orgId}`,
+
+  /**
+   * The org's billing calendar (get by org): the end of its first period not yet closed. Written at
+   * provisioning, so every org is on the period-close work list: GSI2 `PERIOD_CLOSE_DUE#<shard>`, sort
+   * key `<period end ISO>#<org>`, read for `<= now` shard by shard. A month end is a burst of every
+   * org at once, hence the shards (a fixed count; the org's shard is a hash of its id).
+   */
+  billingCalendar: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BILLING_CALENDAR' }),
+  periodCloseShards: 8,
+  /** The org's shard of the period-close list: stable (an org never moves between shards). */
+  periodCloseShardOf: (orgId: string): number => {
+    let h = 0;
+    for (let i = 0; i < orgId.length; i++) h = (h * 31 + orgId.charCodeAt(i)) >>> 0;
+    return h % 8;
+  },
+  periodCloseDuePartition: (shard: number): string => `PERIOD_CLOSE_DUE#${shard}`,
+  periodCloseDue: (orgId: string, periodEnd: string, shard: number) => ({
+    GSI2PK: `PERIOD_CLOSE_DUE#${shard}`,
+    GSI2SK: `${periodEnd}#${orgId}`,
+  }),
+
+  /**
+   * The org's invoices, newest first: Query PK, ScanIndexForward=false (ids are ULIDs whose time is the
+   * invoice date), `SK BETWEEN` two id prefixes for a date range; get one by id. By status: GSI1
+   * `INVOICES#<org>#<status>`, sort key the id, moved with every status change.
+   */
+  invoicePartition: (orgId: string): string => `INVOICES#${orgId}`,
+  invoicePrefix: 'INVOICE#',
+  invoice: (orgId: string, invoiceId: string): TableKey => ({ PK: `INVOICES#${orgId}`, SK: `INVOICE#${invoiceId}` }),
+  invoiceStatusIndex: (orgId: string, status: string, invoiceId: string) => ({
+    GSI1PK: `INVOICES#${orgId}#${status}`,
+    GSI1SK: invoiceId,
+  }),
+  invoiceStatusPartition: (orgId: string, status: string): string => `INVOICES#${orgId}#${status}`,
+  /** The org's invoicing account (get by org): number sequence, fixed prefix, credit balance. */
+  invoicingAccount: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'INVOICING_ACCOUNT' }),
+  /** What has been invoiced of one period (get by org + period; BatchGet for a close's few periods). */
+  billedPeriod: (orgId: string, periodKey: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `BILLED#${periodKey}` }),
+  /** The org's billing settings (get by org). */
+  billingSettings: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BILLING_SETTINGS' }),
+  /** A claimed invoice number prefix (get by prefix): prefixes are unique across orgs. */
+  invoicePrefixClaim: (prefix: string): TableKey => ({ PK: `INVOICE_PREFIX#${prefix}`, SK: 'CLAIM' }),
+  /** The org's credit balance movements, oldest first: Query PK (one per invoice that moved it). */
+  creditMovementPartition: (orgId: string): string => `CREDIT_MOVEMENTS#${orgId}`,
+  creditMovement: (orgId: string, invoiceId: string): TableKey => ({
+    PK: `CREDIT_MOVEMENTS#${orgId}`,
+    SK: `INVOICE#${invoiceId}`,
   }),
 } as const;
 

@@ -91,3 +91,44 @@ export async function queryAllItems(db: DynamoDBDocumentClient, input: QueryComm
   for await (const item of queryItems(db, input)) items.push(item);
   return items;
 }
+
+/**
+ * A position in a sharded work list (see `workListPartitions`): which partition, and where in it. Opaque
+ * to callers; it is only ever handed back to `queryWorkList`.
+ */
+export type WorkListCursor = Record<string, unknown>;
+
+/**
+ * Due entries of a sharded GSI2 work list (sort key `<ISO instant>#…` up to `upTo`), walking the
+ * partitions one after the other from `cursor`, at most `limit` items per call. The cursor spans the
+ * shards: undefined once every partition has been read to its end.
+ */
+export async function queryWorkList(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  options: { partitions: readonly string[]; upTo: string; limit: number; cursor?: WorkListCursor },
+): Promise<{ items: QueriedItem[]; cursor: WorkListCursor | undefined }> {
+  const start = options.cursor as { p?: unknown; k?: Record<string, unknown> } | undefined;
+  let partition = typeof start?.p === 'number' ? start.p : 0;
+  let startKey = start?.k;
+  const items: QueriedItem[] = [];
+  while (partition < options.partitions.length) {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'GSI2',
+        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :upTo',
+        ExpressionAttributeValues: { ':pk': options.partitions[partition], ':upTo': options.upTo },
+        Limit: options.limit - items.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+    if (!startKey) partition += 1;
+    if (items.length >= options.limit) break;
+  }
+  const cursor =
+    partition < options.partitions.length ? { p: partition, ...(startKey ? { k: startKey } : {}) } : undefined;
+  return { items, cursor };
+}

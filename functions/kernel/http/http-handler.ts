@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { findRoute } from '../../routes';
+import { findRoute, type RateLimitBucket } from '../../routes';
 import { kernel } from '../compose';
 import { validation } from '../errors';
 import { logger } from '../logger';
@@ -35,13 +35,29 @@ export interface HttpRequest<C> {
 export interface HttpResult {
   readonly statusCode: number;
   readonly body?: unknown;
-  /** Set for non-JSON answers (e.g. CSV); `body` must then be a string. */
+  /** Set for non-JSON answers (e.g. CSV); `body` must then be a string (base64 when `binary`). */
   readonly contentType?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The body is bytes, base64-encoded (API Gateway decodes it for the client). */
+  readonly binary?: boolean;
+  /**
+   * What the Idempotency-Key record keeps instead of `body`, when the body holds something that must not
+   * be stored (a SetupIntent's client secret): the route's `replay` then rebuilds the answer from it.
+   */
+  readonly stored?: unknown;
+}
+
+export interface HttpHandlerOptions<C> {
+  /** Rebuilds a replayed answer from what `stored` kept (the request is the replaying one). */
+  readonly replay?: (stored: unknown, request: HttpRequest<C>) => Promise<HttpResult>;
 }
 
 export const ok = (body: unknown, headers?: Record<string, string>): HttpResult => ({ statusCode: 200, body, headers });
-export const created = (body: unknown): HttpResult => ({ statusCode: 201, body });
+export const created = (body: unknown, options: { stored?: unknown } = {}): HttpResult => ({
+  statusCode: 201,
+  body,
+  ...(options.stored !== undefined ? { stored: options.stored } : {}),
+});
 export const accepted = (body: unknown): HttpResult => ({ statusCode: 202, body });
 export const noContent = (): HttpResult => ({ statusCode: 204 });
 export const text = (contentType: string, body: string, headers?: Record<string, string>): HttpResult => ({
@@ -49,6 +65,13 @@ export const text = (contentType: string, body: string, headers?: Record<string,
   body,
   contentType,
   headers,
+});
+export const bytes = (contentType: string, body: Uint8Array, headers?: Record<string, string>): HttpResult => ({
+  statusCode: 200,
+  body: Buffer.from(body).toString('base64'),
+  contentType,
+  headers,
+  binary: true,
 });
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -62,6 +85,7 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
   contracts: C,
   routeId: R,
   run: (request: HttpRequest<C[R]>) => Promise<HttpResult>,
+  options: HttpHandlerOptions<C[R]> = {},
 ) {
   const route = findRoute(routeId);
   const contract: RouteContract = contracts[routeId]!;
@@ -74,6 +98,7 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
     const principal = principals.get(event);
     const requestId = event.requestContext.requestId;
     try {
+      if (route.rateLimit) await takeRateLimit(route.rateLimit, principal, event.pathParameters?.org);
       const params = contract.params ? contract.params.parse(event.pathParameters ?? {}) : undefined;
       const query = contract.query ? contract.query.parse(event.queryStringParameters ?? {}) : undefined;
       const body = contract.body ? contract.body.parse(event.body) : undefined;
@@ -86,7 +111,14 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
         headers: event.headers ?? {},
         event,
       } as HttpRequest<C[R]>;
-      return await withIdempotency(route.id, event, principal, body, () => run(request).then(encode));
+      return await withIdempotency(
+        route.id,
+        event,
+        principal,
+        body,
+        () => run(request).then((result) => ({ response: encode(result), stored: result.stored })),
+        options.replay ? (stored) => options.replay!(stored, request).then(encode) : undefined,
+      );
     } catch (error) {
       return errorOut(error);
     }
@@ -134,6 +166,19 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
   return handler;
 }
 
+/**
+ * The route's per-org budget (after authorization, so only a caller who may act is counted, and counted
+ * against its own org). Reusable by any route: name the bucket in the route table.
+ */
+async function takeRateLimit(bucket: RateLimitBucket, principal: Principal | undefined, pathOrg: string | undefined) {
+  const { rateLimiter, clock, config } = kernel();
+  const scope = principal?.orgId ?? pathOrg ?? (principal ? `platform:${principal.sub}` : 'anonymous');
+  const budgets: Record<RateLimitBucket, { limit: number; windowSeconds: number }> = {
+    expensive_read: { limit: config.expensiveReadsPerMinute, windowSeconds: 60 },
+  };
+  await rateLimiter.take({ scope, bucket, ...budgets[bucket] }, clock.now());
+}
+
 function errorOut(error: unknown): APIGatewayProxyStructuredResultV2 {
   const appError = toAppError(error);
   if (appError.kind === 'internal' || appError.kind === 'dependency_unavailable') {
@@ -148,6 +193,7 @@ function encode(result: HttpResult): APIGatewayProxyStructuredResultV2 {
     statusCode: result.statusCode,
     headers: { 'content-type': result.contentType ?? 'application/json', ...result.headers },
     body: result.contentType ? String(result.body) : JSON.stringify(result.body),
+    ...(result.binary ? { isBase64Encoded: true } : {}),
   };
 }
 
@@ -165,10 +211,13 @@ async function withIdempotency(
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
   principal: Principal | undefined,
   body: unknown,
-  execute: () => Promise<APIGatewayProxyStructuredResultV2>,
+  execute: () => Promise<{ response: APIGatewayProxyStructuredResultV2; stored?: unknown }>,
+  replay: ((stored: unknown) => Promise<APIGatewayProxyStructuredResultV2>) | undefined,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const key = event.headers?.['idempotency-key'];
-  if (!WRITE_METHODS.has(event.requestContext.http.method) || key === undefined || !principal) return execute();
+  if (!WRITE_METHODS.has(event.requestContext.http.method) || key === undefined || !principal) {
+    return (await execute()).response;
+  }
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw validation('invalid_idempotency_key', 'Idempotency-Key must be 1–255 of A–Z a–z 0–9 _ . : -');
   }
@@ -180,25 +229,31 @@ async function withIdempotency(
   const begun = await store.begin(scope, routeId, key, hash, clock.now());
   if (begun.state === 'replay') {
     const { statusCode, body: storedBody, contentType } = begun.response;
+    const rebuilt = begun.response.rebuild && replay && storedBody ? await replay(JSON.parse(storedBody)) : undefined;
+    if (rebuilt) return withHeaders(rebuilt, { 'idempotent-replayed': 'true' });
     return { statusCode, body: storedBody, headers: { 'content-type': contentType, 'idempotent-replayed': 'true' } };
   }
   let response: APIGatewayProxyStructuredResultV2;
+  let stored: unknown;
   try {
-    response = await execute();
+    ({ response, stored } = await execute());
   } catch (error) {
     const appError = toAppError(error);
     response = errorOut(appError);
   }
   const status = response.statusCode ?? 200;
-  if (status >= 500 || status === 409 || status === 429) {
-    await store.release(scope, routeId, key);
-  } else {
-    await store.complete(scope, routeId, key, {
-      statusCode: status,
-      body: typeof response.body === 'string' ? response.body : '',
-      contentType: String(response.headers?.['content-type'] ?? 'application/json'),
-    });
-  }
+  // Conditional on this request's claim: when it outlived the claim (a retry took the key over), the
+  // retry's record is left alone and this response is still returned to this caller.
+  const kept =
+    status >= 500 || status === 409 || status === 429
+      ? await store.release(scope, routeId, key, begun.claimId)
+      : await store.complete(scope, routeId, key, begun.claimId, {
+          statusCode: status,
+          body: stored !== undefined ? JSON.stringify(stored) : typeof response.body === 'string' ? response.body : '',
+          contentType: String(response.headers?.['content-type'] ?? 'application/json'),
+          ...(stored !== undefined ? { rebuild: true } : {}),
+        });
+  if (!kept) logger.warn('idempotency claim was taken over before this request finished', { route: routeId, status });
   return response;
 }
 

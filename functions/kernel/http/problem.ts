@@ -13,6 +13,7 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   business_rule: 422,
+  rate_limited: 429,
   dependency_unavailable: 503,
   internal: 500,
 };
@@ -64,5 +65,10 @@ export function toAppError(error: unknown): AppError {
 export function errorResponse(error: AppError): ProblemResponse {
   const status = statusFor(error);
   const message = status >= 500 && error.kind === 'internal' ? 'an unexpected error occurred' : error.message;
-  return problemResponse(status, error.code, message, status >= 500 ? undefined : error.details);
+  const response = problemResponse(status, error.code, message, status >= 500 ? undefined : error.details);
+  const retryAfter = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  if (error.kind === 'rate_limited' && typeof retryAfter === 'number') {
+    response.headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfter)));
+  }
+  return response;
 }

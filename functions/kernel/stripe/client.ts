@@ -22,12 +22,35 @@ export function stripeClientProvider(config: StripeConfig): () => Promise<Stripe
   };
 }
 
+/**
+ * The outbound budget. A route makes at most `STRIPE_CALLS_PER_REQUEST` Stripe calls one after the other
+ * (a first SetupIntent creates the customer, then the intent), and each call may take every attempt up to
+ * its timeout plus the SDK's backoff between attempts: all of it must end inside the function's timeout
+ * (API_FUNCTION_TIMEOUT_SECONDS), or Lambda stops the request before it completes or releases its
+ * Idempotency-Key record and the client's retry meets `idempotency_in_progress` for a minute. Stripe
+ * answers well under a second normally, so 2 s per attempt only cuts off calls that are hanging.
+ */
+export const STRIPE_TIMEOUT_MS = 2_000;
+export const STRIPE_MAX_NETWORK_RETRIES = 1;
+export const STRIPE_CALLS_PER_REQUEST = 2;
+
+/** The SDK's backoff (stripe-node RequestSender): 0.5 s doubling per retry, at most 5 s. */
+const sdkBackoffMs = (retry: number) => Math.min(500 * 2 ** (retry - 1), 5_000);
+
+/** The longest one call can take with these options: every attempt timing out, the longest backoffs. */
+export function stripeCallWorstCaseMs(options: Pick<Stripe.StripeConfig, 'timeout' | 'maxNetworkRetries'>): number {
+  const retries = options.maxNetworkRetries ?? 0;
+  let total = (retries + 1) * (options.timeout ?? 80_000);
+  for (let retry = 1; retry <= retries; retry++) total += sdkBackoffMs(retry);
+  return total;
+}
+
 export function stripeOptions(config: Pick<RuntimeConfig, 'stripeApiUrl'>): Stripe.StripeConfig {
   const base: Stripe.StripeConfig = {
     // Connection errors, 409 (lock timeouts) and 5xx are retried by the SDK with the same
     // Idempotency-Key, with exponential backoff and jitter.
-    maxNetworkRetries: 2,
-    timeout: 10_000,
+    maxNetworkRetries: STRIPE_MAX_NETWORK_RETRIES,
+    timeout: STRIPE_TIMEOUT_MS,
     appInfo: { name: 'ai-billing-layer' },
     telemetry: false,
   };

@@ -4,7 +4,13 @@ import type { CallContext, IdGenerator, ListOptions } from '../../kernel/ports';
 import type { Contact, NoticeKind } from '../domain/notices';
 import type { ContactStore } from '../ports';
 
-type ContactDeps = { clock: Clock; ids: IdGenerator; contacts: ContactStore };
+type ContactDeps = {
+  clock: Clock;
+  ids: IdGenerator;
+  contacts: ContactStore;
+  /** Every contact receives the platform's mail: the cap keeps one org from turning it into a mailing list. */
+  maxContactsPerOrg: number;
+};
 
 export interface AddContactInput {
   orgId: string;
@@ -32,6 +38,7 @@ export async function addContact(deps: ContactDeps, ctx: CallContext, input: Add
       before: null,
       after: contact,
     }),
+    deps.maxContactsPerOrg,
   );
   return contact;
 }

@@ -6,7 +6,9 @@ import { auditPut, getData, item } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
 import { conflict } from '../../kernel/errors';
 import type { Org } from '../../kernel/org';
+import { periodOf } from '../../kernel/period';
 import type { OrgStore } from '../ports';
+import { billingCalendarPut } from './billing-calendar';
 
 export class DynamoOrgStore implements OrgStore {
   constructor(
@@ -14,8 +16,8 @@ export class DynamoOrgStore implements OrgStore {
     private readonly tableName: string,
   ) {}
 
-  async get(orgId: string): Promise<Org | undefined> {
-    return getData<Org>(this.db, this.tableName, keys.org(orgId));
+  async get(orgId: string, options: { consistent?: boolean } = {}): Promise<Org | undefined> {
+    return getData<Org>(this.db, this.tableName, keys.org(orgId), options);
   }
 
   async create(org: Org, status: BillingStatus, audit: AuditEntry): Promise<void> {
@@ -37,6 +39,8 @@ export class DynamoOrgStore implements OrgStore {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
+            // Every org is on the billing calendar from its first period, so no period close can miss it.
+            billingCalendarPut(this.tableName, org.id, periodOf(new Date(org.createdAt)).end.toISOString()),
             auditPut(this.tableName, audit),
           ],
         }),

@@ -83,6 +83,14 @@ export class StripePaymentGateway implements PaymentGateway {
     });
   }
 
+  retrieveSetupIntent(setupIntentId: string) {
+    return this.read('retrieve setup intent', async (s) => {
+      const intent = await s.setupIntents.retrieve(setupIntentId);
+      if (!intent.client_secret) throw new Error('Stripe returned a SetupIntent without a client_secret');
+      return { id: intent.id, clientSecret: intent.client_secret, customerId: idOf(intent.customer) };
+    });
+  }
+
   listPaymentMethods(customerId: string): Promise<GatewayPaymentMethod[]> {
     return this.call('list payment methods', async (s) => {
       const methods: GatewayPaymentMethod[] = [];

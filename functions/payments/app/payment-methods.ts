@@ -61,6 +61,26 @@ export async function createSetupIntent(
   return { ...intent, customerId };
 }
 
+/**
+ * The SetupIntent a replayed request answers with. Its client secret is a bearer credential for the
+ * intent, so the Idempotency-Key record keeps only the intent's id and the secret is read again from
+ * Stripe; an intent that is not the org's own customer's answers 404.
+ */
+export async function replaySetupIntent(
+  deps: Pick<PaymentMethodDeps, 'paymentGateway' | 'stripeCustomers'>,
+  orgId: string,
+  setupIntentId: string,
+): Promise<{ id: string; clientSecret: string; customerId: string }> {
+  const [intent, customerId] = await Promise.all([
+    deps.paymentGateway.retrieveSetupIntent(setupIntentId),
+    deps.stripeCustomers.customerOf(orgId),
+  ]);
+  if (!intent || !customerId || intent.customerId !== customerId) {
+    throw notFound('setup_intent_not_found', `setup intent ${setupIntentId} does not exist`);
+  }
+  return { id: intent.id, clientSecret: intent.clientSecret, customerId };
+}
+
 export async function listPaymentMethods(
   deps: Pick<PaymentMethodDeps, 'orgs' | 'paymentMethods'>,
   orgId: string,

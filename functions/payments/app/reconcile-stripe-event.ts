@@ -20,6 +20,7 @@ import {
   APPLIED_EVENT_TYPES,
   AWAITING_HANDLER_EVENT_TYPES,
   type InboxOutcome,
+  inboxPayload,
   type StripeEventInbox,
 } from './stripe-events';
 
@@ -103,10 +104,11 @@ export async function reconcileStripeEvent(deps: ReconcileDeps, event: StripeEve
   if (existing && TERMINAL.has(existing.status)) return 'duplicate';
 
   if (AWAITING.has(event.type)) {
-    // HAND-OFF POINT for the invoicing and dunning capabilities: the event waits in the inbox, whole.
+    // HAND-OFF POINT for the invoicing and dunning capabilities: the event waits in the inbox, without
+    // secrets (PaymentIntents: only the fields reconciling a payment needs).
     const done = await deps.inbox.finish(
       event.id,
-      { status: 'awaiting_handler', type: event.type, payload: event },
+      { status: 'awaiting_handler', type: event.type, payload: inboxPayload(event) },
       deps.clock.now(),
     );
     return done ? 'awaiting_handler' : 'duplicate';
@@ -140,23 +142,34 @@ async function fail(deps: ReconcileDeps, event: StripeEventEnvelope, code: strin
   return done ? ('failed' as const) : ('duplicate' as const);
 }
 
-async function orgOfCustomer(deps: ReconcileDeps, customerId: string): Promise<string | undefined> {
-  const known = await deps.stripeCustomers.orgOf(customerId);
-  if (known) return known;
-  // The customer was created at Stripe but the mapping write never happened (a crash in between):
-  // the customer's metadata names the org, as we wrote it.
-  const customer = await deps.paymentGateway.retrieveCustomer(customerId);
-  if (!customer?.orgId) return undefined;
-  return deps.stripeCustomers.link(customer.orgId, customerId).then(() => customer.orgId);
+type CustomerOrg = { orgId: string } | { fail: 'unknown_customer' | 'customer_mismatch'; orgId?: string };
+
+/**
+ * The org a Stripe customer belongs to: only the org whose link names this very customer. The link
+ * (written when we created the customer) is the one authority; `metadata.org_id` is anyone's to write
+ * in the Stripe dashboard, so it is never trusted on its own. It only says which org's link to read
+ * (strongly consistent) when the customer → org index has not caught up with a link written moments
+ * ago. A customer that is not an org's linked one mirrors nothing: `failed/customer_mismatch`.
+ */
+async function orgOfCustomer(deps: ReconcileDeps, customerId: string): Promise<CustomerOrg> {
+  const indexed = await deps.stripeCustomers.orgOf(customerId);
+  const candidate = indexed ?? (await deps.paymentGateway.retrieveCustomer(customerId))?.orgId;
+  if (!candidate) return { fail: 'unknown_customer' };
+  const link = await deps.stripeCustomers.getLink(candidate);
+  if (link?.customerId !== customerId) return { fail: 'customer_mismatch', orgId: candidate };
+  return { orgId: candidate };
 }
 
 async function reconcilePaymentMethods(deps: ReconcileDeps, event: StripeEventEnvelope): Promise<ReconcileOutcome> {
   const customerId = customerOfEvent(event);
   if (!customerId) return fail(deps, event, 'no_customer');
-  const orgId = await orgOfCustomer(deps, customerId);
-  if (!orgId) return fail(deps, event, 'unknown_customer');
+  const owner = await orgOfCustomer(deps, customerId);
+  if ('fail' in owner) return fail(deps, event, owner.fail, owner.orgId);
+  const orgId = owner.orgId;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const link = await deps.stripeCustomers.getLink(orgId);
+    // Re-checked on every attempt: the write below is guarded by this link's watermark.
+    if (link?.customerId !== customerId) return fail(deps, event, 'customer_mismatch', orgId);
     const current = await deps.paymentMethodMirror.list(orgId);
     // Taken BEFORE the re-reads: everything Stripe did before this instant is in what they return.
     const observedAt = deps.clock.now().toISOString();
@@ -270,8 +283,10 @@ async function reconcileDispute(deps: ReconcileDeps, event: StripeEventEnvelope)
     // The payload may be an old view (events arrive out of order): Stripe's current dispute decides.
     const dispute = await deps.paymentGateway.retrieveDispute(disputeId);
     if (!dispute) return fail(deps, event, 'unknown_dispute');
-    const orgId = dispute.customerId ? await orgOfCustomer(deps, dispute.customerId) : undefined;
-    if (!orgId) return fail(deps, event, 'unknown_customer');
+    const owner = dispute.customerId ? await orgOfCustomer(deps, dispute.customerId) : undefined;
+    if (!owner) return fail(deps, event, 'unknown_customer');
+    if ('fail' in owner) return fail(deps, event, owner.fail, owner.orgId);
+    const orgId = owner.orgId;
     const current = await deps.disputes.get(orgId, disputeId);
     const plan = planDispute(current, dispute, orgId, observedAt);
     const now = deps.clock.now();

@@ -41,6 +41,64 @@ export const AWAITING_HANDLER_EVENT_TYPES = [
   'payment_intent.requires_action',
 ] as const;
 
+/**
+ * What the inbox keeps of an event waiting for its handler: for PaymentIntents only the fields that
+ * reconciling a payment needs (whose invoice, how much, which outcome and why), for every other object
+ * the object without any `client_secret` (a bearer credential for the intent, which must not sit in
+ * the table for the inbox's 35 days). The handler re-reads the object from Stripe anyway.
+ */
+const PAYMENT_INTENT_FIELDS = [
+  'id',
+  'object',
+  'amount',
+  'amount_received',
+  'currency',
+  'customer',
+  'invoice',
+  'latest_charge',
+  'payment_method',
+  'status',
+  'created',
+  'metadata',
+] as const;
+
+export function inboxPayload(event: {
+  id: string;
+  type: string;
+  created: number;
+  data: { object: Record<string, unknown> };
+}): unknown {
+  const object = event.data.object;
+  const kept = event.type.startsWith('payment_intent.')
+    ? {
+        ...Object.fromEntries(PAYMENT_INTENT_FIELDS.filter((f) => f in object).map((f) => [f, object[f]])),
+        ...(object.last_payment_error && typeof object.last_payment_error === 'object'
+          ? {
+              last_payment_error: pick(object.last_payment_error as Record<string, unknown>, [
+                'code',
+                'decline_code',
+                'type',
+              ]),
+            }
+          : {}),
+      }
+    : withoutSecrets(object);
+  return { id: event.id, type: event.type, created: event.created, data: { object: kept } };
+}
+
+const pick = (o: Record<string, unknown>, fields: readonly string[]) =>
+  Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, o[f]]));
+
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(([k]) => k !== 'client_secret')
+      .map(([k, v]) => [k, withoutSecrets(v)]),
+  );
+}
+
 export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set([
   ...APPLIED_EVENT_TYPES,
   ...AWAITING_HANDLER_EVENT_TYPES,

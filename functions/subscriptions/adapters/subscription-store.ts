@@ -4,7 +4,7 @@ import { cancellationReasons, conditionFailureItem } from '../../kernel/dynamo/c
 import { freezeGateCheck, frozenError } from '../../kernel/dynamo/freeze-gate-store';
 import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
-import { queryItems } from '../../kernel/dynamo/pagination';
+import { queryAllItems, queryItems, queryWorkList } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { Subscription, SubscriptionEvent, Terms } from '../domain/subscription';
 import type { PendingAdjustment, SubscriptionStore, SubscriptionWrite } from '../ports';
@@ -68,7 +68,10 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: item('adjustment', keys.adjustment(orgId, line.id), line),
+          // On the sparse pending index until an invoice bills it (adjustment-ledger.ts).
+          Item: item('adjustment', keys.adjustment(orgId, line.id), line, {
+            ...keys.adjustmentsPendingIndex(orgId, line.createdAt, line.id),
+          }),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       });
@@ -119,18 +122,15 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     return (out.Items ?? []).map((i) => (i as StoredItem<SubscriptionEvent>).data).reverse();
   }
 
-  async pendingAdjustments(orgId: string, limit = 100): Promise<PendingAdjustment[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.adjustmentPartition(orgId) },
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? [])
-      .map((i) => (i as StoredItem<PendingAdjustment>).data)
-      .filter((a) => a.status === 'pending');
+  /** Every pending line, oldest first, from the sparse pending index (all pages). */
+  async pendingAdjustments(orgId: string): Promise<PendingAdjustment[]> {
+    const items = await queryAllItems(this.db, {
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.adjustmentsPendingPartition(orgId) },
+    });
+    return items.map((i) => (i as StoredItem<PendingAdjustment>).data).filter((a) => a.status === 'pending');
   }
 
   /** The terms segment in force at `at` (the newest one starting at or before it). */
@@ -163,21 +163,20 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
     return found.reverse();
   }
 
-  /** Orgs whose subscription has a change due at or before `at`, oldest boundary first (GSI2). */
+  /**
+   * Orgs whose subscription has a change due at or before `at`, oldest boundary first within each shard
+   * (GSI2, sharded: the cursor is opaque and spans the shards; undefined once all are read).
+   */
   async dueOrgs(at: Date, limit: number, cursor?: Record<string, unknown>) {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'GSI2',
-        KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :upTo',
-        ExpressionAttributeValues: { ':pk': keys.subscriptionsDuePartition, ':upTo': `${at.toISOString()}#\uffff` },
-        Limit: limit,
-        ExclusiveStartKey: cursor,
-      }),
-    );
+    const page = await queryWorkList(this.db, this.tableName, {
+      partitions: keys.subscriptionsDuePartitions,
+      upTo: `${at.toISOString()}#\uffff`,
+      limit,
+      cursor,
+    });
     return {
-      orgIds: (out.Items ?? []).map((i) => (i as StoredItem<Subscription>).data.orgId),
-      cursor: out.LastEvaluatedKey,
+      orgIds: page.items.map((i) => (i as StoredItem<Subscription>).data.orgId),
+      cursor: page.cursor,
     };
   }
 }

@@ -1,4 +1,5 @@
 import { ulid } from 'ulid';
+import { buildKernel } from '../../../functions/kernel/compose';
 import { startTestApi, type TestApi } from '../support/api';
 
 let api: TestApi;
@@ -78,5 +79,42 @@ describe('Idempotency-Key on writes', () => {
     );
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_idempotency_key');
+  });
+});
+
+describe('the idempotency record', () => {
+  const store = buildKernel().idempotency;
+  const response = (body: string) => ({ statusCode: 201, body, contentType: 'application/json' });
+  const t0 = new Date('2026-11-30T23:59:00.000Z');
+  const later = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+
+  it('completes only under its own claim: a request that outlived it cannot overwrite the retry that took over', async () => {
+    const key = `k-${ulid()}`;
+    const slow = await store.begin('org_idem', 'provisionOrg', key, 'hash-1', t0);
+    // The slow request's claim expired (it was still waiting on Stripe): the client's retry takes the key.
+    const retry = await store.begin('org_idem', 'provisionOrg', key, 'hash-1', later(61));
+    expect(slow.state).toBe('started');
+    expect(retry.state).toBe('started');
+    if (slow.state !== 'started' || retry.state !== 'started') return;
+    expect(await store.complete('org_idem', 'provisionOrg', key, slow.claimId, response('"slow"'))).toBe(false);
+    expect(await store.complete('org_idem', 'provisionOrg', key, retry.claimId, response('"retry"'))).toBe(true);
+    expect(await store.begin('org_idem', 'provisionOrg', key, 'hash-1', later(62))).toEqual({
+      state: 'replay',
+      response: response('"retry"'),
+    });
+  });
+
+  it("releases only its own claim: a failed request that outlived it leaves the retry's claim in place", async () => {
+    const key = `k-${ulid()}`;
+    const slow = await store.begin('org_idem', 'provisionOrg', key, 'hash-1', t0);
+    const retry = await store.begin('org_idem', 'provisionOrg', key, 'hash-1', later(61));
+    if (slow.state !== 'started' || retry.state !== 'started') throw new Error('both must start');
+    expect(await store.release('org_idem', 'provisionOrg', key, slow.claimId)).toBe(false);
+    // The retry is still in flight: a third attempt is told so instead of running a second time.
+    await expect(store.begin('org_idem', 'provisionOrg', key, 'hash-1', later(62))).rejects.toMatchObject({
+      code: 'idempotency_in_progress',
+    });
+    expect(await store.release('org_idem', 'provisionOrg', key, retry.claimId)).toBe(true);
+    expect((await store.begin('org_idem', 'provisionOrg', key, 'hash-1', later(63))).state).toBe('started');
   });
 });

@@ -1,3 +1,6 @@
+import { ulid } from 'ulid';
+import { kernel } from '../../../functions/kernel/compose';
+import { keys } from '../../../functions/kernel/dynamo/keys';
 import { startTestApi, type TestApi } from '../support/api';
 
 let api: TestApi;
@@ -36,6 +39,39 @@ describe('PUT /v1/orgs/{org}', () => {
     expect(again.body).toMatchObject({ id: org.id, default_currency: 'USD', version: 1 });
     const audit = await api.request('GET /v1/orgs/{org}/audit', { token: org.tokens.owner, params: { org: org.id } });
     expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual(['org.provisioned']);
+  });
+
+  it('answers a quick retry of a first provisioning as the no-op it is, even from a replica that lags', async () => {
+    // DynamoDB Local is always consistent; on AWS an eventually consistent read right after a write may
+    // miss it. This stands in such a replica: eventually consistent reads of this org's profile find nothing.
+    const id = `org_${ulid().toLowerCase()}`;
+    const profile = keys.org(id);
+    const laggingReplica =
+      (next: (a: unknown) => Promise<unknown>) =>
+      async (args: { input: { Key?: { PK?: string; SK?: string }; ConsistentRead?: boolean } }) => {
+        const key = args.input.Key;
+        if (key?.PK === profile.PK && key.SK === profile.SK && !args.input.ConsistentRead) {
+          return { output: { $metadata: {} }, response: {} };
+        }
+        return next(args);
+      };
+    const db = kernel().db;
+    db.middlewareStack.add(laggingReplica as never, { step: 'initialize', name: 'laggingReplica' });
+    try {
+      const platform = await api.token({ sub: 'svc_platform', role: 'platform' });
+      const provision = () =>
+        api.request('PUT /v1/orgs/{org}', {
+          token: platform,
+          params: { org: id },
+          body: { name: 'Quick', default_currency: 'USD' },
+        });
+      expect((await provision()).status).toBe(201);
+      const retry = await provision();
+      expect(retry.status).toBe(200);
+      expect(retry.body).toMatchObject({ id, name: 'Quick', version: 1 });
+    } finally {
+      db.middlewareStack.remove('laggingReplica');
+    }
   });
 
   it('updates name and default currency with an audit entry holding before and after', async () => {

@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { loadConfig } from '../../../functions/kernel/config';
+import { luhnValid } from '../../../functions/kernel/logger';
 import { createSqsClient } from '../../../functions/kernel/sqs/client';
 import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { handler as reconcileStripeEvents } from '../../../functions/payments/queue/reconcile-stripe-events';
@@ -28,6 +29,15 @@ let poller: Poller;
 /** The browser's Stripe.js, as far as the tests need it: confirms SetupIntents against the sandbox. */
 let stripe: Stripe;
 const sqs = createSqsClient(loadConfig());
+/** Every item value the product wrote to DynamoDB during these tests (Put, Update, transactions, batches). */
+const written: { command: string; input: unknown }[] = [];
+const recordWrites =
+  (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
+    if (/Put|Update|Transact|BatchWrite/.test(context.commandName ?? '')) {
+      written.push({ command: context.commandName!, input: structuredClone(args.input) });
+    }
+    return next(args);
+  };
 const queueUrl = () => process.env.STRIPE_EVENTS_QUEUE_URL!;
 
 beforeAll(async () => {
@@ -43,7 +53,9 @@ beforeAll(async () => {
   process.env.STRIPE_API_URL = sandbox.url;
   process.env.STRIPE_SECRET_KEY = SECRET_KEY;
   process.env.STRIPE_WEBHOOK_SECRETS = WEBHOOK_SECRET;
-  setDepsForTesting(buildDeps());
+  const deps = buildDeps();
+  deps.db.middlewareStack.add(recordWrites as never, { step: 'initialize', name: 'recordWrites' });
+  setDepsForTesting(deps);
   api = await startTestApi();
   sandbox.control.setWebhookUrl(`${api.url}/v1/webhooks/stripe`);
   stripe = new Stripe(SECRET_KEY, stripeOptions({ stripeApiUrl: sandbox.url }));
@@ -309,5 +321,42 @@ describe('payments end to end (sandbox → webhook → queue → reconciler → 
     await quiescent();
     expect(productView(await listMethods(org))).toEqual(expected);
     expect(await stripeView(visa.customerId)).toEqual(expected);
+  });
+  it('replays a SetupIntent created with an Idempotency-Key with its client secret read again from Stripe', async () => {
+    const org = await api.newOrg();
+    const create = () =>
+      api.request<{ id: string; client_secret: string; customer_id: string }>(
+        'POST /v1/orgs/{org}/payment-methods/setup-intents',
+        { token: org.tokens.owner, params: { org: org.id }, headers: { 'idempotency-key': `seti-${org.id}` } },
+      );
+    const first = await create();
+    expect(first.status).toBe(201);
+    const replay = await create();
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expect(replay.body.client_secret).toBe((await stripe.setupIntents.retrieve(first.body.id)).client_secret);
+  });
+
+  it('wrote no client secret and no card number into any item during these payment tests', async () => {
+    await quiescent();
+    const findings: string[] = [];
+    const scan = (value: unknown, path: string) => {
+      if (typeof value === 'string') {
+        if (/_secret_/.test(value)) findings.push(`${path}: ${value.slice(0, 40)}`);
+        for (const run of value.match(/\b(?:\d[ -]?){12,18}\d\b/g) ?? []) {
+          if (luhnValid(run.replace(/[ -]/g, ''))) findings.push(`${path}: card-number-shaped ${run}`);
+        }
+      } else if (Array.isArray(value)) {
+        for (const [i, v] of value.entries()) scan(v, `${path}[${i}]`);
+      } else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) scan(v, `${path}.${k}`);
+      }
+    };
+    for (const [i, w] of written.entries()) scan(w.input, `#${i} ${w.command}`);
+    // The tests above did create SetupIntents, PaymentIntents and disputes, and their events were stored.
+    expect(written.length).toBeGreaterThan(50);
+    expect(JSON.stringify(written)).toContain('payment_intent.succeeded');
+    expect(findings).toEqual([]);
   });
 });

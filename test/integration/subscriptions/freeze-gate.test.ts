@@ -67,7 +67,7 @@ describe('purchases and the freeze gate', () => {
       ...deps.subscriptions,
       get: (o) => deps.subscriptions.get(o),
       history: (o, l) => deps.subscriptions.history(o, l),
-      pendingAdjustments: (o, l) => deps.subscriptions.pendingAdjustments(o, l),
+      pendingAdjustments: (o) => deps.subscriptions.pendingAdjustments(o),
       segmentAt: (o, a) => deps.subscriptions.segmentAt(o, a),
       segmentsBetween: (o, f, t) => deps.subscriptions.segmentsBetween(o, f, t),
       dueOrgs: (a, l, c) => deps.subscriptions.dueOrgs(a, l, c),

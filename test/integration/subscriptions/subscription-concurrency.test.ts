@@ -69,7 +69,7 @@ describe('concurrent subscription writes', () => {
     const audit = await deps.audit.list(org, { limit: 100 });
     expect(audit.data.every((e) => e.action.startsWith('subscription.') || e.action === 'org.provisioned')).toBe(true);
     // Every win's proration lines, and only the wins': flat → metered credits, metered → flat charges.
-    const lines = await deps.subscriptions.pendingAdjustments(org, 500);
+    const lines = await deps.subscriptions.pendingAdjustments(org);
     expect(lines.filter((l) => l.kind === 'proration_credit')).toHaveLength(50);
     expect(lines.filter((l) => l.kind === 'proration_charge')).toHaveLength(50);
   }, 120_000);

@@ -1,7 +1,9 @@
+import { fixedClock } from '../../../functions/kernel/clock';
 import { addFreezeReason } from '../../../functions/kernel/freeze-gate';
 import { handler as rollupPeriodsHandler } from '../../../functions/subscriptions/schedule/rollup-periods';
-import { buildDeps, type Deps } from '../../support/deps';
+import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
 import { startTestApi, type TestApi } from '../support/api';
+import { freshTableDeps } from '../support/fresh-table';
 import { seedDefaultPaymentMethod } from '../support/seed';
 
 /** The subscription routes over HTTP: wire shapes, roles, If-Match, and the freeze gate's 409. */
@@ -167,7 +169,39 @@ describe('subscription routes', () => {
   });
 
   it('runs the rollupPeriods schedule handler (EventBridge entry) and reports what it applied', async () => {
-    const report = await rollupPeriodsHandler({} as never);
-    expect(report).toEqual({ due: expect.any(Number), applied: expect.any(Number), skipped: expect.any(Number) });
+    // A table of its own: the due list spans all orgs, so only here are the counts exactly this test's.
+    const clock = fixedClock('2026-11-10T09:00:00.000Z');
+    const own = await freshTableDeps(clock);
+    setDepsForTesting(own);
+    try {
+      const orgs = [await api.newOrg(), await api.newOrg()];
+      for (const org of orgs) {
+        await seedDefaultPaymentMethod(org.id, own);
+        const created = await api.request('POST /v1/orgs/{org}/subscription', {
+          token: org.tokens.owner,
+          params: { org: org.id },
+          body: { plan_id: 'team', currency: 'USD' },
+        });
+        expect(created.status).toBe(201);
+      }
+      const cancel = await api.request('POST /v1/orgs/{org}/subscription/cancel', {
+        token: orgs[0]!.tokens.owner,
+        params: { org: orgs[0]!.id },
+        body: { at_period_end: true },
+      });
+      expect(cancel.status).toBe(200);
+      // Before the boundary nothing is due; after it, the one cancellation is applied, once.
+      expect(await rollupPeriodsHandler({} as never)).toMatchObject({ due: 0, applied: 0, skipped: 0 });
+      clock.set('2026-12-01T00:05:00.000Z');
+      expect(await rollupPeriodsHandler({} as never)).toMatchObject({ due: 1, applied: 1, skipped: 0 });
+      expect(await rollupPeriodsHandler({} as never)).toMatchObject({ due: 0, applied: 0, skipped: 0 });
+      const after = await api.request('GET /v1/orgs/{org}/subscription', {
+        token: orgs[0]!.tokens.viewer,
+        params: { org: orgs[0]!.id },
+      });
+      expect(after.body).toMatchObject({ status: 'canceled' });
+    } finally {
+      setDepsForTesting(undefined);
+    }
   });
 });

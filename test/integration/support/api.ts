@@ -1,5 +1,7 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ulid } from 'ulid';
-import type { Role } from '../../../functions/routes';
+import type { Role, RouteDefinition } from '../../../functions/routes';
 import { createDevKeys, type DevClaims, type DevKeys, mintToken } from '../../../scripts/local/dev-auth';
 import { startGateway } from '../../../scripts/local/gateway';
 
@@ -7,8 +9,9 @@ import { startGateway } from '../../../scripts/local/gateway';
  * Drives the product the way a client does: HTTP to the local gateway (the real route table, JWT
  * checks and handler modules) over the DynamoDB Local and fauxqs that global-setup started.
  *
- * Requests name routes by their route-table key (`'GET /v1/orgs/{org}/audit'`): the route-coverage
- * test greps the suite for these keys to prove every route has a test.
+ * Requests name routes by their route-table key (`'GET /v1/orgs/{org}/audit'`). Every route whose
+ * handler answered is recorded (see recordServed): global-teardown fails a full run in which some route
+ * of the table was never really requested.
  */
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -42,9 +45,21 @@ export interface TestOrg {
   platform: string;
 }
 
+/**
+ * Which routes' handlers this worker has really served: appended (once per route) to a file in
+ * ROUTE_HITS_DIR, which global-teardown reads to prove every route of the table is requested by a test.
+ */
+const served = new Set<string>();
+function recordServed(route: RouteDefinition): void {
+  const dir = process.env.ROUTE_HITS_DIR;
+  if (!dir || served.has(route.id)) return;
+  served.add(route.id);
+  appendFileSync(join(dir, `${process.pid}.log`), `${route.id}\n`);
+}
+
 export async function startTestApi(): Promise<TestApi> {
   const { keys } = await createDevKeys();
-  const gateway = await startGateway({ port: 0, keys });
+  const gateway = await startGateway({ port: 0, keys, onHandled: recordServed });
   const token = (claims: DevClaims) => mintToken(keys, claims);
 
   async function request<T>(routeKey: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {

@@ -63,16 +63,27 @@ describe('the dunning state machine', () => {
         let s = none;
         for (const e of toEvents(raw)) {
           const next = transition(s, e);
-          const again = e.type === 'deadline_check' ? next : transition(next, e);
+          const again = transition(next, e);
           if (e.type !== 'payment_succeeded') {
             const from = DUNNING_STATES.indexOf(s.state);
             const to = DUNNING_STATES.indexOf(next.state);
-            if (to < from || to - from > 1) return false;
+            expect(to - from === 0 || to - from === 1).toBe(true);
           }
-          if (e.type !== 'deadline_check' && JSON.stringify(again) !== JSON.stringify(next)) return false;
+          if (e.type === 'deadline_check') {
+            // The same check again (a schedule firing twice) changes nothing once the org is caught up; an
+            // org far behind moves one more step, dated at the deadline that passed, never at the check.
+            const deadline = deadlineOf(next);
+            if (deadline === null || e.at < deadline) expect(again).toEqual(next);
+            else
+              expect(again).toEqual({
+                state: DUNNING_STATES[DUNNING_STATES.indexOf(next.state) + 1],
+                enteredAt: deadline,
+              });
+          } else {
+            expect(again).toEqual(next);
+          }
           s = next;
         }
-        return true;
       }),
     );
   });

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { CURRENCY_EXPONENTS, decimal, formatMajor, majorToMinor, roundMinor } from '../../../functions/kernel/money';
+import { CATALOG, CATALOG_MODELS, METERS } from '../../../functions/kernel/pricing/plans';
+import { rate, ratingSheetFor } from '../../../functions/kernel/pricing/rating';
 
 describe('money', () => {
   it('rounds a precise amount once, half away from zero', () => {
@@ -38,13 +40,31 @@ describe('money', () => {
     );
   });
 
-  it('rounds a sum of lines to the sum of rounded lines only when each line rounds once', () => {
+  it('makes a total exactly the sum of its lines, each line rounded once from its precise amount', () => {
+    const pro = CATALOG.find((p) => p.id === 'pro')!;
+    const quantity = fc.record({
+      meter: fc.constantFrom(...METERS),
+      model: fc.constantFrom(...CATALOG_MODELS),
+      quantity: fc.integer({ min: 0, max: 50_000_000 }),
+    });
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 10_000_000 }), { maxLength: 20 }), (quantities) => {
-        const lines = quantities.map((q) => roundMinor(decimal('0.0003').mul(q)));
-        const total = lines.reduce((a, b) => a + b, 0);
-        return Number.isSafeInteger(total) && lines.every(Number.isInteger);
-      }),
+      fc.property(
+        fc.array(quantity, { maxLength: 20 }),
+        fc.constantFrom('USD', 'EUR', 'GBP' as const),
+        (raw, currency) => {
+          const quantities = raw.map((q) =>
+            q.meter.startsWith('llm_') ? q : { meter: q.meter, quantity: q.quantity },
+          );
+          const rating = rate(ratingSheetFor(pro, 'metered', currency), quantities);
+          const sumOfLines = rating.lines.reduce((sum, l) => sum + l.amountMinor, 0);
+          expect(rating.totalMinor).toBe(sumOfLines);
+          expect(Number.isSafeInteger(rating.totalMinor)).toBe(true);
+          for (const line of rating.lines) expect(line.amountMinor).toBe(roundMinor(decimal(line.preciseAmountMinor)));
+          // Rounding per line, not per total: the two differ by at most half a minor unit per line.
+          const precise = rating.lines.reduce((sum, l) => sum.plus(decimal(l.preciseAmountMinor)), decimal('0'));
+          expect(precise.minus(rating.totalMinor).abs().lte(decimal('0.5').mul(rating.lines.length))).toBe(true);
+        },
+      ),
     );
   });
 });

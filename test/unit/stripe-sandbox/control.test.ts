@@ -94,7 +94,7 @@ describe('Stripe sandbox: idempotency, pagination, faults and webhook delivery c
     await expect(stripe.paymentMethods.retrieve('pm_x')).rejects.toMatchObject({ type: 'StripeCardError' });
     await expect(stripe.paymentMethods.retrieve('pm_x')).rejects.toMatchObject({ code: 'resource_missing' });
 
-    // As the product's client is configured: two retries, with the first attempt's Idempotency-Key.
+    // With retries on (the product's client retries once), the retry carries the first attempt's Idempotency-Key.
     const retrying = sdkFor(sandbox, { maxNetworkRetries: 2 });
     sandbox.control.failNext({ method: 'POST', path: '/v1/customers', status: 500 });
     const customer = await retrying.customers.create({ name: 'after a 500' }, { idempotencyKey: 'cust-500' });

@@ -1,0 +1,88 @@
+import type { AuditEntry } from '../kernel/audit';
+import type { Currency } from '../kernel/money';
+import type { Page, TransactionPart } from '../kernel/ports';
+import type { BilledPeriod } from './domain/billed';
+import type { Invoice, InvoiceStatus } from './domain/invoice';
+import type { BillingSettings } from './domain/settings';
+
+/**
+ * Ports of the invoicing capability. Invoicing reads usage (rated per period, through the usage
+ * capability), the terms timeline and the pending adjustment lines (subscriptions), the billing calendar
+ * (orgs), and enqueues notices (notices): each through that capability's port, wired in compose.ts.
+ */
+
+/** The per-org invoicing record: the number sequence, the prefix once fixed, the credit balance. */
+export interface InvoicingAccount {
+  readonly orgId: string;
+  /** Fixed by the first numbered invoice; undefined until then. */
+  readonly prefix?: string;
+  /** The sequence number the next finalized invoice gets (1 for the first). */
+  readonly nextSequence: number;
+  /** Credit carried from negative invoices, per currency (never negative). */
+  readonly creditBalances: Readonly<Partial<Record<Currency, number>>>;
+  /** 0 for an org nothing has been finalized for yet. */
+  readonly version: number;
+}
+
+export interface CreditMovement {
+  readonly orgId: string;
+  readonly invoiceId: string;
+  readonly currency: Currency;
+  /** Negative: credit used on the invoice; positive: a negative total carried to the balance. */
+  readonly deltaMinor: number;
+  readonly balanceAfterMinor: number;
+  readonly at: string;
+}
+
+export interface InvoiceListOptions {
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly status?: Exclude<InvoiceStatus, 'preview'>;
+  /** Invoice dates (the id's time: a period invoice's period end, a threshold invoice's crossing) in [from, to). */
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/**
+ * Finalizing invoices is one transaction: the invoices (numbered, open), the account (sequence, credit
+ * balance; conditional on its version), the billed records of every period they bill (conditional on
+ * their versions), the credit movements, the other capabilities' parts (the adjustments billed) and the
+ * audit entries. `conflict` when anything moved since it was read: the caller reloads and plans again.
+ */
+export interface FinalizeWrite {
+  readonly invoices: readonly Invoice[];
+  readonly account: { readonly next: InvoicingAccount; readonly expectedVersion: number };
+  readonly billed: readonly BilledPeriod[];
+  readonly creditMovements: readonly CreditMovement[];
+  /** A prefix to claim for the org (the first numbered invoice), unique across orgs. */
+  readonly claimPrefix?: string;
+  readonly parts: readonly TransactionPart[];
+  readonly audits: readonly AuditEntry[];
+}
+
+export interface InvoiceStore {
+  get(orgId: string, invoiceId: string): Promise<Invoice | undefined>;
+  /** Newest first, a page at a time; constant cost per page whatever the number of invoices. */
+  list(orgId: string, options: InvoiceListOptions): Promise<Page<Invoice>>;
+  /** Writes or refreshes a draft; never overwrites a finalized invoice (returns false then). */
+  saveDraft(invoice: Invoice): Promise<boolean>;
+  finalize(write: FinalizeWrite): Promise<void>;
+  account(orgId: string): Promise<InvoicingAccount>;
+  /** The billed records of these periods (empty records, version 0, for periods nothing was billed for). */
+  billed(orgId: string, periodKeys: readonly string[]): Promise<Map<string, BilledPeriod>>;
+  /** Records a period closed with nothing to bill (so later late usage for it is billed). */
+  markPeriodClosed(record: BilledPeriod, expectedVersion: number): Promise<void>;
+  /** Whether `prefix` is free or already the org's. */
+  prefixAvailable(prefix: string, orgId: string): Promise<boolean>;
+}
+
+export interface BillingSettingsStore {
+  get(orgId: string): Promise<BillingSettings | undefined>;
+  /** Replaces the settings if still at `expectedVersion` (0: none yet); claims a chosen prefix. */
+  replace(next: BillingSettings, expectedVersion: number, audit: AuditEntry): Promise<void>;
+}
+
+/** Renders an invoice as a PDF document (pdf-lib, loaded on first use). */
+export interface InvoicePdfRenderer {
+  render(invoice: Invoice): Promise<Uint8Array>;
+}
