@@ -121,6 +121,7 @@ export function ConfirmAction({
   confirmLabel,
   run,
   onDone,
+  announce,
   danger = false,
 }: {
   label: string;
@@ -128,6 +129,11 @@ export function ConfirmAction({
   confirmLabel: string;
   run: () => Promise<ComponentChildren | undefined>;
   onDone?: () => void;
+  /**
+   * Where the outcome is shown when this button may not survive the reload that follows (an upgrade's
+   * button leaves with the plan it offered); without it, the outcome shows beside the button.
+   */
+  announce?: (outcome: ComponentChildren) => void;
   danger?: boolean;
 }) {
   const [open, setOpen] = useState(false);
@@ -177,7 +183,8 @@ export function ConfirmAction({
             try {
               const done = await run();
               setOpen(false);
-              setResult(done ?? 'Done.');
+              if (announce) announce(done ?? 'Done.');
+              else setResult(done ?? 'Done.');
               onDone?.();
             } catch (e) {
               setError(e);

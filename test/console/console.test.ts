@@ -294,7 +294,7 @@ describe('the billing console', () => {
     await page.getByText('Starts now').waitFor();
     expect(await page.locator('.confirm').innerText()).toContain('$49.00 monthly fee pro rata');
     await page.getByRole('button', { name: 'Subscribe to Team' }).click();
-    await page.getByRole('status').filter({ hasText: 'Done' }).first().waitFor();
+    await page.getByTestId('plan-outcome').getByText('Subscribed to Team. On the next invoice:').waitFor();
     let sub = await must(world, 'GET', `/v1/orgs/${org.id}/subscription`, org.tokens.owner);
     expect(sub).toMatchObject({ status: 'active', plan_id: 'team', billing_model: 'flat', currency: 'USD' });
     await page.getByTestId('current-plan').getByText('Team').waitFor();
@@ -305,7 +305,7 @@ describe('the billing console', () => {
     expect(consequences).toContain('Upgrade, effective now.');
     expect(consequences).toMatch(/Credit for the unused part of Team: about −\$\d+\.\d\d/);
     await page.getByRole('button', { name: 'Upgrade to Pro (metered) now' }).click();
-    await page.getByText('Done. On the next invoice:').waitFor();
+    await page.getByTestId('plan-outcome').getByText('Upgraded to Pro (metered). On the next invoice:').waitFor();
     sub = await must(world, 'GET', `/v1/orgs/${org.id}/subscription`, org.tokens.owner);
     expect(sub).toMatchObject({ plan_id: 'pro', billing_model: 'metered' });
     const credit = sub.pending_adjustments.find((a: { amount_minor: number }) => a.amount_minor < 0);

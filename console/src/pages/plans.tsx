@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { idempotencyKey, must } from '../api';
 import { formatDate, formatMoney, formatQuantity, formatUnitPrice, METER_NAMES, MODEL_NAMES } from '../format';
@@ -31,11 +32,12 @@ function feeOf(plan: Plan | undefined, currency: string, model: string): number 
   return plan.prices[currency]?.flat_fee.amount_minor ?? 0;
 }
 
-function adjustmentsInWords(adjustments: Change[]) {
-  if (!adjustments.length) return 'Done. Nothing is charged or credited for this change.';
+/** The outcome of a change: what was done (one sentence), then the lines the API will invoice. */
+function adjustmentsInWords(what: string, adjustments: Change[]) {
+  if (!adjustments.length) return `${what} Nothing is charged or credited for this change.`;
   return (
     <>
-      Done. On the next invoice:
+      {what} On the next invoice:
       <ul>
         {adjustments.map((a) => (
           <li key={a.description}>
@@ -49,14 +51,33 @@ function adjustmentsInWords(adjustments: Change[]) {
 
 export function PlansPage(ctx: PageContext) {
   const loaded = useLoad(() => loadPlans(ctx), [ctx.session.orgId]);
+  // The outcome of the last change, kept above the reloaded page (the button that made it may be gone).
+  const [outcome, setOutcome] = useState<ComponentChildren>();
   return (
-    <Show loaded={loaded} what="plans">
-      {(d) => <Plans ctx={ctx} d={d} reload={loaded.reload} />}
-    </Show>
+    <>
+      {outcome ? (
+        <div class="notice notice-ok" role="status" data-testid="plan-outcome">
+          {outcome}
+        </div>
+      ) : null}
+      <Show loaded={loaded} what="plans">
+        {(d) => <Plans ctx={ctx} d={d} reload={loaded.reload} announce={setOutcome} />}
+      </Show>
+    </>
   );
 }
 
-function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void }) {
+function Plans({
+  ctx,
+  d,
+  reload,
+  announce,
+}: {
+  ctx: PageContext;
+  d: Loaded;
+  reload(): void;
+  announce(outcome: ComponentChildren): void;
+}) {
   const { api, caps, session } = ctx;
   const path = { org: session.orgId };
   const sub = d.subscription;
@@ -86,7 +107,10 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
   );
 
   const change =
-    (body: { plan_id?: string; billing_model?: Plan['default_billing_model']; cancel_at_period_end?: false }) =>
+    (
+      what: string,
+      body: { plan_id?: string; billing_model?: Plan['default_billing_model']; cancel_at_period_end?: false },
+    ) =>
     async () => {
       const res = await must(
         api.PATCH('/v1/orgs/{org}/subscription', {
@@ -94,7 +118,7 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
           body,
         }),
       );
-      return adjustmentsInWords(res.adjustments);
+      return adjustmentsInWords(what, res.adjustments);
     };
 
   const planAction = (plan: Plan) => {
@@ -128,9 +152,10 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
                 body: { plan_id: plan.id, currency, billing_model: model },
               }),
             );
-            return adjustmentsInWords(res.adjustments);
+            return adjustmentsInWords(`Subscribed to ${plan.name}.`, res.adjustments);
           }}
           onDone={reload}
+          announce={announce}
         />
       );
     }
@@ -168,8 +193,9 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
               {purchaseBlockers}
             </>
           }
-          run={change({ plan_id: plan.id, billing_model: model })}
+          run={change(`Upgraded to ${plan.name}.`, { plan_id: plan.id, billing_model: model })}
           onDone={reload}
+          announce={announce}
         />
       );
     }
@@ -183,8 +209,12 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
             charged or credited now. You can withdraw it until then.
           </p>
         }
-        run={change({ plan_id: plan.id, billing_model: model })}
+        run={change(`Downgrade to ${plan.name} scheduled for ${periodEnd}.`, {
+          plan_id: plan.id,
+          billing_model: model,
+        })}
         onDone={reload}
+        announce={announce}
       />
     );
   };
@@ -227,8 +257,9 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
                     You stay on {sub.plan_name} after {periodEnd}. Nothing is charged.
                   </p>
                 }
-                run={change({ plan_id: sub.plan_id, billing_model: sub.billing_model })}
+                run={change('Downgrade withdrawn.', { plan_id: sub.plan_id, billing_model: sub.billing_model })}
                 onDone={reload}
+                announce={announce}
               />
             ) : null}
           </div>
@@ -269,8 +300,9 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
                       {charge > credit ? purchaseBlockers : null}
                     </>
                   }
-                  run={change({ billing_model: m })}
+                  run={change(`Switched to ${MODEL_NAMES[m]}.`, { billing_model: m })}
                   onDone={reload}
+                  announce={announce}
                 />
               );
             })}
@@ -283,8 +315,9 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
                     The cancellation is withdrawn; {sub.plan_name} continues after {periodEnd}. Nothing is charged now.
                   </p>
                 }
-                run={change({ cancel_at_period_end: false })}
+                run={change('Reactivated.', { cancel_at_period_end: false })}
                 onDone={reload}
+                announce={announce}
               />
             ) : (
               <>
@@ -308,6 +341,7 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
                     return `Cancels on ${periodEnd}.`;
                   }}
                   onDone={reload}
+                  announce={announce}
                 />
                 <ConfirmAction
                   label="Cancel now"
@@ -328,16 +362,24 @@ function Plans({ ctx, d, reload }: { ctx: PageContext; d: Loaded; reload(): void
                         body: { at_period_end: false },
                       }),
                     );
-                    return adjustmentsInWords(res.adjustments);
+                    return adjustmentsInWords('Canceled.', res.adjustments);
                   }}
                   onDone={reload}
+                  announce={announce}
                 />
               </>
             )}
           </div>
         ) : null}
         {active && caps.can('switchCurrency') && current ? (
-          <CurrencySwitch ctx={ctx} plan={current} currency={currency} periodEnd={periodEnd} onDone={reload} />
+          <CurrencySwitch
+            ctx={ctx}
+            plan={current}
+            currency={currency}
+            periodEnd={periodEnd}
+            onDone={reload}
+            announce={announce}
+          />
         ) : null}
       </Section>
       <Section title={`Plans, in ${currency}`} id="catalog">
@@ -409,12 +451,14 @@ function CurrencySwitch({
   currency,
   periodEnd,
   onDone,
+  announce,
 }: {
   ctx: PageContext;
   plan: Plan;
   currency: string;
   periodEnd: string;
   onDone(): void;
+  announce(outcome: ComponentChildren): void;
 }) {
   const options = plan.currencies.filter((c) => c !== currency);
   const [target, setTarget] = useState(options[0] ?? '');
@@ -450,6 +494,7 @@ function CurrencySwitch({
           return `Billing switches to ${target} at the next period.`;
         }}
         onDone={onDone}
+        announce={announce}
       />
     </div>
   );
