@@ -113,6 +113,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Provision or update an organization (name, default currency)',
   },
   {
+    id: 'getOrg',
+    method: 'GET',
+    path: '/v1/orgs/{org}',
+    auth: 'jwt',
+    roles: [...MEMBER_ROLES, 'platform'],
+    entry: http('orgs', 'get-org'),
+    summary: 'The organization (name, default currency): what a console shows as its header',
+  },
+  {
     id: 'listPlans',
     method: 'GET',
     path: '/v1/plans',

@@ -716,6 +716,8 @@ async function main() {
   const width = Math.max(...rows.map(([k]) => k.length));
   out(`\n━━ Summary`);
   for (const [k, v] of rows) out(`   ${k.padEnd(width)}  ${v}`);
+  // The same customer in the billing console (npm start serves it; the owner token lasts an hour).
+  out(`\nSee it in the billing console: ${API}/console/#token=${owner}`);
   sqs.destroy();
 }
 

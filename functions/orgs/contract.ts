@@ -37,5 +37,6 @@ export const BillingStatusResponse = z.object({
 
 export const ORGS_CONTRACT = {
   provisionOrg: { params: OrgPath, body: ProvisionOrgRequest, responses: { 200: OrgResponse, 201: OrgResponse } },
+  getOrg: { params: OrgPath, responses: { 200: OrgResponse } },
   getBillingStatus: { params: OrgPath, responses: { 200: BillingStatusResponse } },
 } as const;

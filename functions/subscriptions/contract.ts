@@ -131,6 +131,12 @@ export const PlanResponse = z.object({
   billing_models: z.array(z.enum(BILLING_MODELS)),
   default_billing_model: z.enum(BILLING_MODELS),
   self_serve: z.boolean(),
+  /**
+   * Position in the self-serve tiers, cheapest first: moving to a higher rank is an upgrade (now,
+   * prorated), to a lower one a downgrade (at the period end). Lets a client state the consequence
+   * before it asks.
+   */
+  tier_rank: z.number().int(),
   currencies: z.array(z.string()),
   prices: z.record(
     z.string(),

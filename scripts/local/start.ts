@@ -6,6 +6,7 @@ import { QUEUES } from '../../functions/queues';
 import { ROLES } from '../../functions/routes';
 import { SCHEDULES } from '../../functions/schedules';
 import { LOCAL_TABLE_NAME } from '../../functions/table-schema';
+import { prepareConsole } from './console';
 import { ensureTable } from './create-table';
 import { loadOrCreateDevKeys, mintToken } from './dev-auth';
 import { ensureDynamoDbLocal, localDynamoClient, startDynamoDbLocal } from './dynamodb-local';
@@ -148,7 +149,8 @@ async function main() {
   });
 
   const keys = await loadOrCreateDevKeys(join(dataDir, 'dev-keys'));
-  const gateway = await startGateway({ port: ports.api, keys });
+  const consoleSite = await prepareConsole({ stripeEnv: stripe.env, sandboxApiKey: SANDBOX_API_KEY });
+  const gateway = await startGateway({ port: ports.api, keys, serveOther: consoleSite.serve });
   supervisor.onStop('gateway', () => gateway.close());
 
   const retryDelaySeconds = (def: (typeof QUEUES)[number]) =>
@@ -193,9 +195,12 @@ async function main() {
   }
 
   const tokens: string[] = [];
+  let ownerToken = '';
   for (const role of ROLES) {
     if (role === 'platform') continue;
-    tokens.push(`${role}: ${await mintToken(keys, { sub: `user_${role}@${DEMO_ORG}`, org_id: DEMO_ORG, role })}`);
+    const token = await mintToken(keys, { sub: `user_${role}@${DEMO_ORG}`, org_id: DEMO_ORG, role });
+    if (role === 'owner') ownerToken = token;
+    tokens.push(`${role}: ${token}`);
   }
   tokens.push(`platform: ${platform}`);
 
@@ -224,6 +229,8 @@ async function main() {
 Billing layer running locally — ready in ${((Date.now() - started) / 1000).toFixed(1)} s${speed !== 1 ? ` (clock ×${speed})` : ''}${clockStart ? `, product clock started at ${new Date(clockStart).toISOString()}` : ''}
 
 API             ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
+Console         ${consoleSite.link(apiUrl, ownerToken)}
+                (signed in as the ${DEMO_ORG} owner; another role: put its token after #token=)
 DynamoDB Local  ${dynamo.endpoint}   (data: ${rel(join(dataDir, 'dynamodb'))}, log: ${rel(dynamo.logFile)})
 SQS (fauxqs)    ${sqs.endpoint}   (in memory)
   usage queue   ${queues.usage.url}

@@ -1,7 +1,7 @@
 import { validation } from '../../kernel/errors';
 import type { Currency } from '../../kernel/money';
 import type { Period } from '../../kernel/period';
-import type { Meter, PlanVersion } from '../../kernel/pricing/plans';
+import { type Meter, PLAN_RANK, type PlanVersion } from '../../kernel/pricing/plans';
 import type { UsageSummaryView } from '../../usage/ports';
 import type { SubscriptionView } from '../app/get-subscription';
 import type { SubscriptionChange } from '../app/subscription-common';
@@ -190,6 +190,7 @@ export const encodePlan = (plan: PlanVersion) => ({
   billing_models: [...plan.billingModels],
   default_billing_model: plan.defaultBillingModel,
   self_serve: plan.selfServe,
+  tier_rank: PLAN_RANK.indexOf(plan.id),
   currencies: Object.keys(plan.prices),
   prices: Object.fromEntries(
     Object.entries(plan.prices).map(([currency, sheet]) => [
