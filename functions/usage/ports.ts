@@ -27,6 +27,8 @@ export type CommitOutcome =
   | { readonly kind: 'duplicate' }
   /** Same (org, id) already counted with another payload: the original stands. */
   | { readonly kind: 'conflict'; readonly storedHash: string }
+  /** DynamoDB refuses to count it for good (e.g. a validation error): quarantined with the reason. */
+  | { readonly kind: 'uncountable'; readonly reason: string }
   | { readonly kind: 'failed'; readonly error: unknown };
 
 export const REJECTION_REASONS = [
@@ -36,6 +38,7 @@ export const REJECTION_REASONS = [
   'timestamp_too_old',
   'timestamp_in_future',
   'conflicting_duplicate',
+  'uncountable',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -85,8 +88,12 @@ export interface UsageReader {
   dailyCells(orgId: string, periodKey: string): Promise<Map<string, UsageCell[]>>;
   /** The org's quarantined events, newest first; `undefined` lists the unknown-org partition. */
   listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>>;
-  /** Org, budgets, thresholds notified and period totals in one round trip (entitlement, budget checks). */
-  snapshot(orgId: string, periodKey: string): Promise<UsageSnapshot>;
+  /**
+   * Org, budgets, thresholds notified and period totals in one round trip (entitlement, budget checks).
+   * `consistent`: strongly consistent reads, for the check right after counting, which must see the
+   * batch's own writes (an eventually consistent read on AWS may not).
+   */
+  snapshot(orgId: string, periodKey: string, options?: { readonly consistent?: boolean }): Promise<UsageSnapshot>;
 }
 
 export interface UsageSnapshot {

@@ -38,16 +38,18 @@ export const USAGE_SHARDS = 8;
 export const MAX_TRANSACTION_ITEMS = 100;
 /** Cells per counter update: keeps the update expression under DynamoDB's 4 KB expression limit. */
 export const MAX_CELLS_PER_UPDATE = 150;
-/** Retries of a cancelled transaction (TransactionConflict, throttling) with jittered backoff. */
-const MAX_ATTEMPTS = 8;
-const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
-const RETRYABLE_ERRORS = new Set([
-  'TransactionConflictException',
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-]);
+/**
+ * Retry budgets do not multiply. The SDK (client maxAttempts 5) retries throttling and 5xx answers
+ * itself; the store retries only what the SDK never does: a transaction cancelled because another one
+ * held an item (`TransactionConflict`), with full-jitter backoff. A transaction cancelled for throttling,
+ * or any error the SDK gave up on, fails its records at once: SQS redelivers them after the visibility
+ * timeout, a longer backoff than any loop here could afford.
+ */
+const MAX_CONFLICT_ATTEMPTS = 8;
+/** Rounds of a BatchWrite/BatchGet's unprocessed keys (the SDK never retries those: they are not errors). */
+const MAX_UNPROCESSED_ROUNDS = 8;
+/** Cancellation reasons that no retry can cure: the chunk is split to find the events that cannot be counted. */
+const PERMANENT_REASONS = new Set(['ValidationError']);
 
 interface CounterItem {
   key: TableKey;
@@ -76,7 +78,8 @@ function counterKeysOf(u: AcceptedUsage, shard: number): { key: TableKey; entity
 
 /**
  * Splits events into transactions: markers + counter items ≤ 100 actions, ≤ 150 cells per counter
- * item. Events are grouped by org first so a chunk touches as few counter items as possible.
+ * item, one org per transaction. Events are sorted by org, then time, so a chunk touches as few counter
+ * items as possible.
  */
 export function buildChunks(events: readonly AcceptedUsage[], shard: number): Chunk[] {
   const order = events
@@ -103,7 +106,9 @@ export function buildChunks(events: readonly AcceptedUsage[], shard: number): Ch
         return existing.size + added <= MAX_CELLS_PER_UPDATE;
       });
     };
-    if (current.indices.length > 0 && !fits(current)) {
+    // A chunk holds one org's events only: a transaction that fails fails one tenant, never its neighbours.
+    const otherOrg = current.indices.length > 0 && events[current.indices[0]!]!.event.orgId !== u.event.orgId;
+    if (current.indices.length > 0 && (otherOrg || !fits(current))) {
       chunks.push(current);
       current = { indices: [], counters: new Map() };
     }
@@ -193,6 +198,13 @@ export function transactionOf(
   return { TransactItems: [...markers, ...updates] };
 }
 
+const isPermanent = (error: unknown) => error instanceof Error && error.name === 'ValidationException';
+const reasonText = (error: unknown) => {
+  const reasons = cancellationReasons(error);
+  const found = reasons?.find((r) => r.Code && PERMANENT_REASONS.has(r.Code));
+  return (found?.Message ?? (error instanceof Error ? error.message : String(error))).slice(0, 300);
+};
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Full jitter: a random wait in [0, min(cap, base·2^attempt)). */
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(1_000, 20 * 2 ** attempt));
@@ -232,7 +244,7 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
     outcomes: CommitOutcome[],
   ): Promise<void> {
     let pending = [...indices];
-    for (let attempt = 0; pending.length > 0; ) {
+    for (let conflicts = 0; pending.length > 0; ) {
       const chunk = rechunk(events, pending, shard);
       pending = chunk.indices;
       try {
@@ -241,12 +253,13 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
         return;
       } catch (error) {
         const reasons = cancellationReasons(error);
-        const retryableError = !reasons && error instanceof Error && RETRYABLE_ERRORS.has(error.name);
-        if (!reasons && !retryableError) return this.fail(pending, error, outcomes);
-        let mustWait = retryableError;
+        if (!reasons) {
+          if (isPermanent(error)) return this.isolate(events, pending, shard, now, outcomes, error);
+          return this.fail(pending, error, outcomes);
+        }
         const still: number[] = [];
         pending.forEach((i, position) => {
-          const reason = reasons?.[position];
+          const reason = reasons[position];
           if (reason?.Code === 'ConditionalCheckFailed') {
             // Items in CancellationReasons are raw AttributeValues (the document client leaves them).
             const stored = reason.Item ? unmarshall(reason.Item as Parameters<typeof unmarshall>[0]) : {};
@@ -257,19 +270,43 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
             still.push(i);
           }
         });
-        const codes = (reasons ?? []).map((r) => r.Code ?? 'None');
-        if (codes.some((c) => RETRYABLE_REASONS.has(c))) mustWait = true;
-        const unexpected = codes.filter(
-          (c) => c !== 'None' && c !== 'ConditionalCheckFailed' && !RETRYABLE_REASONS.has(c),
-        );
-        if (unexpected.length > 0) return this.fail(still, error, outcomes);
+        const codes = reasons.map((r) => r.Code ?? 'None');
+        if (codes.some((c) => PERMANENT_REASONS.has(c)))
+          return this.isolate(events, still, shard, now, outcomes, error);
+        if (codes.some((c) => c !== 'None' && c !== 'ConditionalCheckFailed' && c !== 'TransactionConflict')) {
+          return this.fail(still, error, outcomes);
+        }
         pending = still;
-        if (mustWait) {
-          attempt += 1;
-          if (attempt >= MAX_ATTEMPTS) return this.fail(pending, error, outcomes);
-          await backoff(attempt);
+        if (codes.includes('TransactionConflict')) {
+          conflicts += 1;
+          if (conflicts >= MAX_CONFLICT_ATTEMPTS) return this.fail(pending, error, outcomes);
+          await backoff(conflicts);
         }
       }
+    }
+  }
+
+  /**
+   * A chunk that DynamoDB refuses for good (a validation error: no retry can cure it) is split in halves
+   * until the events it cannot count are alone; those are `uncountable` (quarantined with the reason),
+   * every other event of the chunk is counted.
+   */
+  private async isolate(
+    events: readonly AcceptedUsage[],
+    indices: readonly number[],
+    shard: number,
+    now: Date,
+    outcomes: CommitOutcome[],
+    error: unknown,
+  ): Promise<void> {
+    if (indices.length === 0) return;
+    if (indices.length === 1) {
+      outcomes[indices[0]!] = { kind: 'uncountable', reason: reasonText(error) };
+      return;
+    }
+    const half = Math.ceil(indices.length / 2);
+    for (const part of [indices.slice(0, half), indices.slice(half)]) {
+      await this.commitChunk(events, part, shard, now, outcomes);
     }
   }
 
@@ -294,7 +331,7 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
     for (let i = 0; i < puts.length; i += 25) {
       let batch: typeof puts = puts.slice(i, i + 25);
       for (let attempt = 0; batch.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('quarantine writes stayed unprocessed');
+        if (attempt >= MAX_UNPROCESSED_ROUNDS) throw new Error('quarantine writes stayed unprocessed');
         if (attempt > 0) await backoff(attempt);
         const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } }));
         batch = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof puts;
@@ -307,33 +344,40 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
   }
 
   /** The period's total items (one per shard × stretch): one Query per shard, in parallel. */
-  async totalItems(orgId: string, periodKey: string): Promise<Record<string, unknown>[]> {
+  async totalItems(orgId: string, periodKey: string, consistent = false): Promise<Record<string, unknown>[]> {
     const perShard = await Promise.all(
       Array.from({ length: this.shards }, (_, shard) =>
-        this.queryAll(keys.usageShard(orgId, periodKey, shard), keys.usageTotalsPrefix),
+        this.queryAll(keys.usageShard(orgId, periodKey, shard), keys.usageTotalsPrefix, consistent),
       ),
     );
     return perShard.flat();
   }
 
   /** Every item of a partition (whose SK starts with `skPrefix`), all pages. */
-  private queryAll(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
-    return queryAllItems(this.db, partitionQuery(this.tableName, pk, skPrefix));
+  private queryAll(pk: string, skPrefix?: string, consistent = false): Promise<Record<string, unknown>[]> {
+    return queryAllItems(this.db, {
+      ...partitionQuery(this.tableName, pk, skPrefix),
+      ...(consistent ? { ConsistentRead: true } : {}),
+    });
   }
 
-  snapshot(orgId: string, periodKey: string): Promise<UsageSnapshot> {
-    return readUsageSnapshot(this, orgId, periodKey);
+  snapshot(orgId: string, periodKey: string, options: { consistent?: boolean } = {}): Promise<UsageSnapshot> {
+    return readUsageSnapshot(this, orgId, periodKey, options.consistent ?? false);
   }
 
   /** Reads the given keys (any mix) in one BatchGetItem round, retrying unprocessed keys. */
-  async batchGet(wanted: readonly TableKey[]): Promise<Record<string, unknown>[]> {
+  async batchGet(wanted: readonly TableKey[], consistent = false): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (let i = 0; i < wanted.length; i += 100) {
       let pending: TableKey[] = wanted.slice(i, i + 100);
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('batch get stayed unprocessed');
+        if (attempt >= MAX_UNPROCESSED_ROUNDS) throw new Error('batch get stayed unprocessed');
         if (attempt > 0) await backoff(attempt);
-        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }));
+        const res = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ...(consistent ? { ConsistentRead: true } : {}) } },
+          }),
+        );
         out.push(...((res.Responses?.[this.tableName] ?? []) as Record<string, unknown>[]));
         pending = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as TableKey[];
       }
@@ -405,13 +449,14 @@ export async function readUsageSnapshot(
   store: DynamoUsageStore,
   orgId: string,
   periodKey: string,
+  consistent: boolean,
 ): Promise<UsageSnapshot> {
   const orgKey = keys.org(orgId);
   const budgetsKey = keys.budgets(orgId);
   const alertsKey = keys.budgetAlerts(orgId, periodKey);
   const [items, totals] = await Promise.all([
-    store.batchGet([orgKey, budgetsKey, alertsKey]),
-    store.totalItems(orgId, periodKey),
+    store.batchGet([orgKey, budgetsKey, alertsKey], consistent),
+    store.totalItems(orgId, periodKey, consistent),
   ]);
   const find = (k: TableKey) => items.find((i) => i.PK === k.PK && i.SK === k.SK);
   const sent = find(alertsKey)?.sent as Set<string> | undefined;

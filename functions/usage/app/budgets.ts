@@ -63,11 +63,11 @@ interface Evaluated {
   readonly statuses: LimitStatus[];
 }
 
-async function evaluate(deps: BudgetDeps, orgId: string, now: Date): Promise<Evaluated> {
+async function evaluate(deps: BudgetDeps, orgId: string, now: Date, consistent = false): Promise<Evaluated> {
   const period = periodOf(now);
   // One round trip: the snapshot (org, budgets, totals) and the period's terms timeline in parallel.
   const [snapshot, timeline] = await Promise.all([
-    deps.usageReader.snapshot(orgId, period.key),
+    deps.usageReader.snapshot(orgId, period.key, { consistent }),
     readPeriodTimeline(deps.terms, orgId, period, now),
   ]);
   if (!snapshot.org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
@@ -87,7 +87,8 @@ export async function notifyCrossedThresholds(deps: BudgetDeps, orgIds: readonly
   const now = deps.clock.now();
   let sent = 0;
   for (const orgId of orgIds) {
-    const { period, terms, snapshot, statuses } = await evaluate(deps, orgId, now);
+    // Right after counting: strongly consistent, or the batch that crosses a threshold may not see itself.
+    const { period, terms, snapshot, statuses } = await evaluate(deps, orgId, now, true);
     const notified: string[] = [];
     for (const status of statuses) {
       for (const threshold of newlyCrossed(status, snapshot.notified)) {

@@ -155,11 +155,37 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
   const orgIds = [
     ...new Set([...parsed.map((p) => p.event.orgId), ...rejections.flatMap((r) => (r.orgId ? [r.orgId] : []))]),
   ];
-  const known = new Map(await Promise.all(orgIds.map(async (id) => [id, await deps.orgExists(id)] as const)));
-  for (const r of rejections) if (r.orgId && !known.get(r.orgId)) Object.assign(r, { orgId: undefined });
+  // An org whose existence cannot be checked now (a read failed) is neither known nor unknown: its
+  // records are retried, and every other org's events are still counted.
+  const known = new Map(
+    await Promise.all(
+      orgIds.map(async (id) => {
+        try {
+          return [id, (await deps.orgExists(id)) ? 'known' : 'unknown'] as const;
+        } catch {
+          return [id, 'unchecked'] as const;
+        }
+      }),
+    ),
+  );
+  const failed = new Set<string>();
+  // A rejection filed under an org that could not be checked waits for the retry to be filed right.
+  for (let i = rejections.length - 1; i >= 0; i--) {
+    const r = rejections[i]!;
+    const state = r.orgId ? known.get(r.orgId) : 'known';
+    if (state === 'unchecked') {
+      failed.add(r.recordId);
+      rejections.splice(i, 1);
+    } else if (state === 'unknown') Object.assign(r, { orgId: undefined });
+  }
   for (const { event, record, position, raw } of parsed) {
     const base = { orgId: event.orgId, eventId: event.id, payload: truncated(raw) };
-    if (!known.get(event.orgId)) {
+    const state = known.get(event.orgId);
+    if (state === 'unchecked') {
+      failed.add(record.messageId);
+      continue;
+    }
+    if (state === 'unknown') {
       reject(record, position, {
         ...base,
         orgId: undefined,
@@ -191,7 +217,6 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
   // 2b. The stretch each event is counted in, from its org's terms timeline over the batch's instants.
   // An org whose timeline cannot be read has its records retried (their events are not counted now).
   const startsByOrg = await termsStartsByOrg(deps, valid);
-  const failed = new Set<string>();
   for (const { event, ...v } of valid) {
     const starts = startsByOrg.get(event.orgId);
     if (!starts) {
@@ -254,6 +279,15 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
         eventId: c.accepted.event.id,
         reason: 'conflicting_duplicate',
         message: 'an event with this id and a different payload was already counted; the original stands',
+        payload: truncated(c.raw),
+      });
+    } else if (outcome.kind === 'uncountable') {
+      reject(c.record, c.position, {
+        orgId: c.accepted.event.orgId,
+        eventId: c.accepted.event.id,
+        reason: 'uncountable',
+        message: 'the event cannot be counted: DynamoDB refused its counter update for good',
+        details: { reason: outcome.reason },
         payload: truncated(c.raw),
       });
     } else {
