@@ -10,9 +10,14 @@ import {
 } from '../kernel/http/contract';
 import { METERS } from '../kernel/pricing/plans';
 import { BUDGET_ACTIONS, BUDGET_SCOPES } from './domain/budgets';
+import { WINDOWS } from './domain/windows';
 
 /** HTTP contract of the usage capability: summary, report, costs, forecast, rejected, budgets, entitlement. */
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
+const Instant = z.iso.datetime({ offset: true });
+const RangeBound = z.string().refine((s) => Day.safeParse(s).success || Instant.safeParse(s).success, {
+  message: 'a UTC day (YYYY-MM-DD) or an RFC 3339 instant (2026-11-26T17:00:00Z, or with an offset)',
+});
 const GROUP_KEYS = ['meter', 'model', 'agent', 'connection', 'day'] as const;
 const GroupBy = z
   .string()
@@ -20,8 +25,16 @@ const GroupBy = z
   .transform((s) => (s ? s.split(',').map((p) => p.trim()) : []))
   .pipe(z.array(z.enum(GROUP_KEYS)));
 export const RangeQuery = z.object({
-  from: Day.optional().describe('first UTC day, inclusive (default: the current period start)'),
-  to: Day.optional().describe('last UTC day, exclusive (default: tomorrow)'),
+  from: RangeBound.optional().describe(
+    'inclusive: a UTC day (its midnight) or an RFC 3339 instant on a whole hour (default: the current period start)',
+  ),
+  to: RangeBound.optional().describe('exclusive: a UTC day or an RFC 3339 instant on a whole hour (default: tomorrow)'),
+  window: z
+    .enum(WINDOWS)
+    .optional()
+    .describe(
+      'adds window_start / window_end to every row: per hour, UTC day or billing period (calendar month), clipped to the range',
+    ),
   group_by: GroupBy.describe('comma-separated: meter, model, agent, connection, day (agent and connection exclusive)'),
 });
 
@@ -72,22 +85,26 @@ export const UsageSummaryResponse = z.object({
 });
 
 const GroupWire = {
+  window_start: IsoTimestamp.optional().describe("with `window`: where the row's window starts (clipped to the range)"),
+  window_end: IsoTimestamp.optional().describe('with `window`: where it ends, exclusive'),
   meter: z.enum(METERS).optional(),
   model: z.string().optional(),
   agent_id: z.string().optional(),
   connection_id: z.string().optional(),
   day: Day.optional(),
 };
-export const UsageReportResponse = z.object({
-  from: Day,
-  to: Day,
+const RangeEcho = {
+  from: z.string().describe('as asked: a day stays a day, an instant is given in UTC'),
+  to: z.string(),
+  window: z.enum(WINDOWS).nullable(),
   group_by: z.array(z.string()),
+};
+export const UsageReportResponse = z.object({
+  ...RangeEcho,
   rows: z.array(z.object({ ...GroupWire, quantity: z.number().int() })),
 });
 export const CostsResponse = z.object({
-  from: Day,
-  to: Day,
-  group_by: z.array(z.string()),
+  ...RangeEcho,
   rows: z.array(z.object({ ...GroupWire, currency: z.string(), amount_minor: MinorUnits })),
   totals: z.array(z.object({ currency: z.string(), amount_minor: MinorUnits })),
 });

@@ -86,6 +86,16 @@ export interface UsageReader {
   periodTotals(orgId: string, periodKey: string): Promise<PeriodUsage>;
   /** The period's cells per UTC day (`YYYY-MM-DD` → cells), summed over shards. */
   dailyCells(orgId: string, periodKey: string): Promise<Map<string, UsageCell[]>>;
+  /**
+   * The period's cells per UTC hour (`YYYY-MM-DDTHH` → cells) for the hours in [from, to) (hour keys),
+   * summed over shards. Hourly rows are kept for the current and the previous period.
+   */
+  hourlyCells(
+    orgId: string,
+    periodKey: string,
+    hours: { readonly from: string; readonly to: string },
+    options?: { readonly consistent?: boolean },
+  ): Promise<Map<string, UsageCell[]>>;
   /** The org's quarantined events, newest first; `undefined` lists the unknown-org partition. */
   listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>>;
   /**

@@ -125,6 +125,16 @@ export const keys = {
     PK: `USAGE#${orgId}#${periodKey}#S${shard}`,
     SK: `DAY#${day}#${termsFrom}`,
   }),
+  /**
+   * Hourly counters (`HOUR#<yyyy-mm-ddThh>#<termsFrom>`), beside the day's, for time windows down to the
+   * hour: Query SK BETWEEN 'HOUR#<first hour>' AND 'HOUR#<last hour>#~' per shard. Kept (TTL) until two
+   * days after the end of the next period, so the current and the previous period always have them.
+   */
+  usageHourPrefix: 'HOUR#',
+  usageHour: (orgId: string, periodKey: string, shard: number, hour: string, termsFrom: string): TableKey => ({
+    PK: `USAGE#${orgId}#${periodKey}#S${shard}`,
+    SK: `HOUR#${hour}#${termsFrom}`,
+  }),
   /** The stretch (`termsFrom`) of a counter item's SK, undefined for the period's first stretch (legacy). */
   usageStretchOf: (sk: string): string | undefined => {
     const parts = sk.split('#');

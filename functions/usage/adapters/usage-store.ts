@@ -9,7 +9,7 @@ import { addDays, epochSeconds } from '../../kernel/clock';
 import { cancellationReasons } from '../../kernel/dynamo/client';
 import { ITEM_SCHEMA_VERSION, keys, type TableKey } from '../../kernel/dynamo/keys';
 import { partitionQuery, queryAllItems, queryPartitionPage } from '../../kernel/dynamo/pagination';
-import { dayKey, periodOf } from '../../kernel/period';
+import { dayKey, hourKey, nextPeriod, type Period, periodOf } from '../../kernel/period';
 import type { Page } from '../../kernel/ports';
 import type { UsageCell } from '../../kernel/pricing/quantities';
 import { cellIncrements, DEDUP_MARKER_DAYS, parseCellKey } from '../domain/usage';
@@ -53,9 +53,11 @@ const PERMANENT_REASONS = new Set(['ValidationError']);
 
 interface CounterItem {
   key: TableKey;
-  entity: 'usage_totals' | 'usage_day' | 'usage_adjustment';
+  entity: 'usage_totals' | 'usage_day' | 'usage_hour' | 'usage_adjustment';
   cells: Map<string, number>;
   events: number;
+  /** Hour items expire (TTL) two days after the end of the period following theirs. */
+  expiresAt?: number;
 }
 
 export interface Chunk {
@@ -65,14 +67,29 @@ export interface Chunk {
 
 const counterId = (k: TableKey) => `${k.PK}\u0000${k.SK}`;
 
-function counterKeysOf(u: AcceptedUsage, shard: number): { key: TableKey; entity: CounterItem['entity'] }[] {
+type CounterTarget = Pick<CounterItem, 'key' | 'entity' | 'expiresAt'>;
+
+/** Hour rows outlive the next period: the current and the previous period always have hourly detail. */
+export const hourRowsExpireAt = (period: Period) => epochSeconds(addDays(nextPeriod(period).end, 2));
+
+/**
+ * The counter items an event adds to: its period's total, its day and its hour (and for a late event the
+ * adjustment item). Each holds the same cells, so any of them is exact to the event at its grain.
+ */
+function counterKeysOf(u: AcceptedUsage, shard: number): CounterTarget[] {
   const { orgId, timestamp } = u.event;
-  const period = periodOf(timestamp).key;
-  const out: { key: TableKey; entity: CounterItem['entity'] }[] = [
-    { key: keys.usagePeriodTotals(orgId, period, shard, u.termsFrom), entity: 'usage_totals' },
-    { key: keys.usageDay(orgId, period, shard, dayKey(timestamp), u.termsFrom), entity: 'usage_day' },
+  const period = periodOf(timestamp);
+  const out: CounterTarget[] = [
+    { key: keys.usagePeriodTotals(orgId, period.key, shard, u.termsFrom), entity: 'usage_totals' },
+    { key: keys.usageDay(orgId, period.key, shard, dayKey(timestamp), u.termsFrom), entity: 'usage_day' },
+    {
+      key: keys.usageHour(orgId, period.key, shard, hourKey(timestamp), u.termsFrom),
+      entity: 'usage_hour',
+      expiresAt: hourRowsExpireAt(period),
+    },
   ];
-  if (u.late) out.push({ key: keys.usageAdjustment(orgId, period, shard, u.termsFrom), entity: 'usage_adjustment' });
+  if (u.late)
+    out.push({ key: keys.usageAdjustment(orgId, period.key, shard, u.termsFrom), entity: 'usage_adjustment' });
   return out;
 }
 
@@ -117,7 +134,7 @@ export function buildChunks(events: readonly AcceptedUsage[], shard: number): Ch
       const id = counterId(t.key);
       let item = current.counters.get(id);
       if (!item) {
-        item = { key: t.key, entity: t.entity, cells: new Map(), events: 0 };
+        item = { ...t, cells: new Map(), events: 0 };
         current.counters.set(id, item);
       }
       for (const [k, q] of increments) item.cells.set(k, (item.cells.get(k) ?? 0) + q);
@@ -184,6 +201,11 @@ export function transactionOf(
       names['#at'] = 'lastCountedAt';
       values[':at'] = now.toISOString();
       set += ', #at = :at';
+    }
+    if (c.expiresAt !== undefined) {
+      names['#ttl'] = 'expiresAt';
+      values[':ttl'] = c.expiresAt;
+      set += ', #ttl = if_not_exists(#ttl, :ttl)';
     }
     return {
       Update: {
@@ -399,6 +421,39 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
       sums.add(item);
     }
     return new Map([...perDay.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, sums]) => [d, sums.cells()]));
+  }
+
+  async hourlyCells(
+    orgId: string,
+    periodKey: string,
+    hours: { readonly from: string; readonly to: string },
+    options: { readonly consistent?: boolean } = {},
+  ): Promise<Map<string, UsageCell[]>> {
+    if (hours.from >= hours.to) return new Map();
+    // SK BETWEEN 'HOUR#<from>' AND 'HOUR#<last>#~': every stretch of every hour in [from, to).
+    const last = hourKey(new Date(Date.parse(`${hours.to}:00:00.000Z`) - 3_600_000));
+    const perShard = await Promise.all(
+      Array.from({ length: this.shards }, (_, shard) =>
+        queryAllItems(this.db, {
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': keys.usageShard(orgId, periodKey, shard),
+            ':from': `${keys.usageHourPrefix}${hours.from}`,
+            ':to': `${keys.usageHourPrefix}${last}#~`,
+          },
+          ...(options.consistent ? { ConsistentRead: true } : {}),
+        }),
+      ),
+    );
+    const perHour = new Map<string, CellSums>();
+    for (const item of perShard.flat()) {
+      const hour = String(item.SK).slice(keys.usageHourPrefix.length, keys.usageHourPrefix.length + 13);
+      const sums = perHour.get(hour) ?? new CellSums();
+      perHour.set(hour, sums);
+      sums.add(item);
+    }
+    return new Map([...perHour.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([h, sums]) => [h, sums.cells()]));
   }
 
   listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>> {

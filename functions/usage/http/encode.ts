@@ -1,7 +1,7 @@
 import { formatMajor } from '../../kernel/money';
 import type { Period } from '../../kernel/period';
 import type { BudgetsView, Entitlement } from '../app/budgets';
-import type { CostRow, Forecast, GroupFields, UsageRow } from '../app/usage-analytics';
+import type { CostRow, Forecast, GroupFields, RangeAnswer, UsageRow } from '../app/usage-analytics';
 import type { UsageSummary } from '../app/usage-summary';
 import type { LimitStatus } from '../domain/budgets';
 import type { RejectedUsage } from '../ports';
@@ -50,6 +50,7 @@ export function encodeSummary(s: UsageSummary) {
 }
 
 const groupWire = (g: GroupFields) => ({
+  ...(g.windowStart !== undefined ? { window_start: g.windowStart, window_end: g.windowEnd } : {}),
   ...(g.meter !== undefined ? { meter: g.meter } : {}),
   ...(g.model !== undefined ? { model: g.model } : {}),
   ...(g.agentId !== undefined ? { agent_id: g.agentId } : {}),
@@ -78,10 +79,23 @@ export function toCsv(
   groupBy: readonly string[],
   rows: readonly Record<string, unknown>[],
   valueColumns: string[],
+  windowed = false,
 ): string {
-  const columns = [...groupBy.map((g) => WIRE_COLUMNS[g] ?? g), ...valueColumns];
+  const columns = [
+    ...(windowed ? ['window_start', 'window_end'] : []),
+    ...groupBy.map((g) => WIRE_COLUMNS[g] ?? g),
+    ...valueColumns,
+  ];
   return [columns.join(','), ...rows.map((r) => columns.map((c) => csvField(r[c])).join(','))].join('\r\n') + '\r\n';
 }
+
+/** The range part of a report or costs answer. */
+export const encodeRange = (a: RangeAnswer<unknown>) => ({
+  from: a.from,
+  to: a.to,
+  window: a.window ?? null,
+  group_by: a.groupBy,
+});
 
 export const costCsvRow = (r: CostRow) => ({
   ...encodeCostRow(r),

@@ -163,7 +163,7 @@ describe('usage ingestion retry budgets', () => {
     );
     expect(result.failedMessageIds).toEqual(['m1']);
     expect(attempts).toBe(5); // the client's maxAttempts, not multiplied by the store's own retries
-  });
+  }, 30_000); // the SDK's own throttling backoff takes a few seconds
 
   it('retries a transaction cancelled by a conflict itself, since the SDK never does', async () => {
     const org = await newUsageOrg(deps);
