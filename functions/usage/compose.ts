@@ -5,6 +5,7 @@ import { termsReader } from '../subscriptions/provides';
 import { DynamoBudgetStore } from './adapters/budget-store';
 import { DynamoUsageStore } from './adapters/usage-store';
 import { notifyCrossedThresholds } from './app/budgets';
+import { DimensionBounds } from './app/dimension-bounds';
 
 /**
  * The usage capability: ingestion, the summary, reports, costs, the forecast, budgets and entitlement.
@@ -23,6 +24,8 @@ export function buildUsageDeps(k: Kernel) {
     orgs,
     usage: store,
     usageReader: store,
+    // One per container: its cache of admitted dimensions lives as long as the container.
+    dimensions: new DimensionBounds(store),
     budgets: new DynamoBudgetStore(k.db, k.config.tableName),
     terms,
     notices: noticeOutbox(k),

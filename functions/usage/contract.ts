@@ -82,6 +82,17 @@ export const UsageSummaryResponse = z.object({
   by_meter: z.array(z.object({ meter: z.enum(METERS), quantity: z.number().int(), amount_minor: MinorUnits })),
   total: z.object({ amount_minor: MinorUnits, currency: z.string() }),
   included_remaining: Allowance,
+  dimension_overflow: z
+    .array(
+      z.object({
+        dimension: z.enum(['agent', 'connection', 'model']),
+        meter: z.enum(METERS),
+        quantity: z.number().int(),
+      }),
+    )
+    .describe(
+      'usage counted under `~other` this period because the org exceeded a dimension bound (distinct agents, connections or unlisted models); totals still include it',
+    ),
 });
 
 const GroupWire = {

@@ -4,6 +4,7 @@ import type { Org } from '../kernel/org';
 import type { Page } from '../kernel/ports';
 import type { UsageCell } from '../kernel/pricing/quantities';
 import type { BudgetSet } from './domain/budgets';
+import type { Admission, DimensionRegistry } from './domain/cardinality';
 import type { UsageEvent } from './domain/usage';
 
 /**
@@ -69,6 +70,14 @@ export interface UsageIngestStore {
   ): Promise<CommitOutcome[]>;
   /** Records rejections idempotently (keyed by message and position). */
   quarantine(rejections: readonly RejectedUsage[], now: Date): Promise<void>;
+}
+
+/** The per-org, per-period registry of admitted models and series (domain/cardinality.ts). */
+export interface DimensionRegistryStore {
+  /** Strongly consistent: admission decisions must see every earlier admission. */
+  readDimensions(orgId: string, periodKey: string): Promise<DimensionRegistry>;
+  /** Writes the admission if the registry is still at `expectedVersion`; false when it moved. */
+  admitDimensions(orgId: string, periodKey: string, admission: Admission, expectedVersion: number): Promise<boolean>;
 }
 
 export interface PeriodUsage {

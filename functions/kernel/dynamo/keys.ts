@@ -143,6 +143,16 @@ export const keys = {
   },
 
   /**
+   * The models and dimension series an org may count on their own in a period (bounded cardinality,
+   * see usage/domain/cardinality.ts): get by org × period, strongly consistent, only when a consumer
+   * meets a value it does not know yet; written (versioned) only to admit new ones.
+   */
+  usageDimensions: (orgId: string, periodKey: string): TableKey => ({
+    PK: `USAGE_DIMENSIONS#${orgId}#${periodKey}`,
+    SK: 'REGISTRY',
+  }),
+
+  /**
    * Late usage (its period had closed when it arrived), kept for an adjustment on the next invoice:
    * Query PK `USAGE_ADJUSTMENT#<org>` → one item per late period × shard × stretch with cell counters.
    */

@@ -2,20 +2,24 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { addDays, epochSeconds } from '../../kernel/clock';
-import { cancellationReasons } from '../../kernel/dynamo/client';
+import { cancellationReasons, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { ITEM_SCHEMA_VERSION, keys, type TableKey } from '../../kernel/dynamo/keys';
 import { partitionQuery, queryAllItems, queryPartitionPage } from '../../kernel/dynamo/pagination';
-import { dayKey, hourKey, nextPeriod, type Period, periodOf } from '../../kernel/period';
+import { dayKey, hourKey, nextPeriod, type Period, periodByKey, periodOf } from '../../kernel/period';
 import type { Page } from '../../kernel/ports';
 import type { UsageCell } from '../../kernel/pricing/quantities';
+import { type Admission, type DimensionRegistry, EMPTY_REGISTRY } from '../domain/cardinality';
 import { cellIncrements, DEDUP_MARKER_DAYS, parseCellKey } from '../domain/usage';
 import type {
   AcceptedUsage,
   CommitOutcome,
+  DimensionRegistryStore,
   PeriodUsage,
   RejectedUsage,
   UsageIngestStore,
@@ -231,7 +235,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Full jitter: a random wait in [0, min(cap, base·2^attempt)). */
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(1_000, 20 * 2 ** attempt));
 
-export class DynamoUsageStore implements UsageIngestStore, UsageReader {
+export class DynamoUsageStore implements UsageIngestStore, UsageReader, DimensionRegistryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -454,6 +458,69 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
       sums.add(item);
     }
     return new Map([...perHour.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([h, sums]) => [h, sums.cells()]));
+  }
+
+  async readDimensions(orgId: string, periodKey: string): Promise<DimensionRegistry> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.usageDimensions(orgId, periodKey), ConsistentRead: true }),
+    );
+    const item = out.Item as Record<string, unknown> | undefined;
+    if (!item) return EMPTY_REGISTRY;
+    const set = (name: string) => new Set<string>([...((item[name] as Set<string> | undefined) ?? [])]);
+    return {
+      models: set('models'),
+      series: { agent: set('agentSeries'), connection: set('connectionSeries') },
+      bytes: { agent: Number(item.agentBytes ?? 0), connection: Number(item.connectionBytes ?? 0) },
+      version: Number(item.version ?? 0),
+    };
+  }
+
+  async admitDimensions(
+    orgId: string,
+    periodKey: string,
+    admission: Admission,
+    expectedVersion: number,
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#e': 'entity', '#v': 'v', '#ver': 'version', '#ttl': 'expiresAt' };
+    const values: Record<string, unknown> = {
+      ':e': 'usage_dimensions',
+      ':v': ITEM_SCHEMA_VERSION,
+      ':next': expectedVersion + 1,
+      // Kept while late events may still arrive for the period (30 days), with a margin.
+      ':ttl': epochSeconds(addDays(periodByKey(periodKey).end, 60)),
+    };
+    const adds: string[] = [];
+    const add = (name: string, attribute: string, value: unknown) => {
+      names[`#${name}`] = attribute;
+      values[`:${name}`] = value;
+      adds.push(`#${name} :${name}`);
+    };
+    if (admission.models.length > 0) add('m', 'models', new Set(admission.models));
+    if (admission.series.agent.length > 0) {
+      add('as', 'agentSeries', new Set(admission.series.agent));
+      add('ab', 'agentBytes', admission.bytes.agent);
+    }
+    if (admission.series.connection.length > 0) {
+      add('cs', 'connectionSeries', new Set(admission.series.connection));
+      add('cb', 'connectionBytes', admission.bytes.connection);
+    }
+    if (expectedVersion > 0) values[':expected'] = expectedVersion;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.usageDimensions(orgId, periodKey),
+          UpdateExpression: `SET #e = if_not_exists(#e, :e), #v = if_not_exists(#v, :v), #ttl = :ttl, #ver = :next ADD ${adds.join(', ')}`,
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#ver)' : '#ver = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>> {

@@ -5,6 +5,7 @@ import type { MeterQuantity } from '../../kernel/pricing/quantities';
 import { canonicalPayload, checkTimestamp, isLate, stretchStart, type UsageEvent } from '../domain/usage';
 import { type UsageEventParsed, UsageEvent as UsageEventSchema } from '../event-contract';
 import type { AcceptedUsage, CommitOutcome, RejectedUsage, UsageIngestStore } from '../ports';
+import type { DimensionBounds } from './dimension-bounds';
 
 /**
  * Ingests one SQS batch of usage messages with an exactly-once effect (design §6):
@@ -31,6 +32,8 @@ export interface IngestDeps {
    * were in force at its timestamp.
    */
   readonly termsStarts: (orgId: string, from: Date, to: Date) => Promise<readonly string[]>;
+  /** Maps events onto the models and series their org may still count on their own (bounded cardinality). */
+  readonly dimensions: Pick<DimensionBounds, 'bound'>;
   /** Called with the orgs whose usage this batch touched (counted or duplicate), after counting. */
   readonly afterCounting: (orgIds: readonly string[]) => Promise<void>;
 }
@@ -259,15 +262,25 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
     }
   }
 
+  // 3b. Bounded cardinality: each event counted under the models and series its org may still count on
+  // their own this period (the rest in `~other`). An org whose registry cannot be read or written has
+  // its records retried.
+  const { bounded, failedOrgs } = await deps.dimensions.bound(distinct.map((c) => c.accepted));
+  const countable: Candidate[] = [];
+  distinct.forEach((c, i) => {
+    if (failedOrgs.has(c.accepted.event.orgId)) failed.add(c.messageId);
+    else countable.push({ ...c, accepted: bounded[i]! });
+  });
+
   // 4. Count. Outcomes come back per event; a failed chunk fails only its own records.
   const outcomes: CommitOutcome[] = await deps.usage.commit(
-    distinct.map((c) => c.accepted),
+    countable.map((c) => c.accepted),
     { shardSeed: shardSeedOf(records), now },
   );
   let counted = 0;
   let late = 0;
   outcomes.forEach((outcome, i) => {
-    const c = distinct[i]!;
+    const c = countable[i]!;
     if (outcome.kind === 'counted') {
       counted += 1;
       if (c.accepted.late) late += 1;
@@ -313,7 +326,7 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
   // a crash between counting and notifying still notifies (the outbox deduplicates by cause).
   const touched = [
     ...new Set(
-      distinct
+      countable
         .filter((_c, i) => outcomes[i]!.kind === 'counted' || outcomes[i]!.kind === 'duplicate')
         .map((c) => c.accepted.event.orgId),
     ),
@@ -323,7 +336,7 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
       await deps.afterCounting(touched);
     } catch {
       const touchedSet = new Set(touched);
-      for (const c of distinct) if (touchedSet.has(c.accepted.event.orgId)) failed.add(c.messageId);
+      for (const c of countable) if (touchedSet.has(c.accepted.event.orgId)) failed.add(c.messageId);
     }
   }
 

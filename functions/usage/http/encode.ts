@@ -46,6 +46,7 @@ export function encodeSummary(s: UsageSummary) {
     by_meter: [...byMeter.values()],
     total: { amount_minor: s.rating.totalMinor, currency: s.rating.currency },
     included_remaining: s.rating.includedRemaining,
+    dimension_overflow: s.overflow.map((o) => ({ dimension: o.dimension, meter: o.meter, quantity: o.quantity })),
   };
 }
 

@@ -135,7 +135,13 @@ describe('report and costs over windows of instants', () => {
           const edges = [from.getTime(), to.getTime(), firstMidnight, lastMidnight].flatMap((t) => [t - 1, t]);
           const edgeEvents = edges
             .filter((t) => t <= NOW.getTime())
-            .map((t, i) => ({ anchor: 0, offsetMs: t - ANCHORS[0]!, kind: 'tool' as const, agent: 'c', n: i + 1 }));
+            .map((t, i) => ({
+              anchor: 0,
+              offsetMs: t - ANCHORS[0]!,
+              kind: 'tool' as const,
+              agent: 'c' as const,
+              n: i + 1,
+            }));
           const { sent, prefix } = await send([...events, ...edgeEvents]);
 
           const expected = new Map<string, number>();
