@@ -2,10 +2,13 @@ import { compositionRoot, type Kernel } from '../kernel/compose';
 import { noticeOutbox } from '../notices/provides';
 import { orgReader } from '../orgs/provides';
 import { termsReader } from '../subscriptions/provides';
+import { DynamoAnomalyStore } from './adapters/anomaly-store';
 import { DynamoBudgetStore } from './adapters/budget-store';
 import { DynamoUsageStore } from './adapters/usage-store';
-import { notifyCrossedThresholds } from './app/budgets';
+import { notifyAnomalies } from './app/anomalies';
+import { evaluate, notifyThresholds } from './app/budgets';
 import { DimensionBounds } from './app/dimension-bounds';
+import type { CommitmentReader } from './ports';
 
 /**
  * The usage capability: ingestion, the summary, reports, costs, the forecast, budgets and entitlement.
@@ -27,7 +30,10 @@ export function buildUsageDeps(k: Kernel) {
     // One per container: its cache of admitted dimensions lives as long as the container.
     dimensions: new DimensionBounds(store),
     budgets: new DynamoBudgetStore(k.db, k.config.tableName),
+    anomalies: new DynamoAnomalyStore(k.db, k.config.tableName),
     terms,
+    // No commitments until the enterprise contracts capability provides them (the forecast's hook).
+    commitments: { commitmentsInForce: async () => [] } satisfies CommitmentReader,
     notices: noticeOutbox(k),
     termsStarts: async (orgId: string, from: Date, to: Date) =>
       (await terms.timeline(orgId, from, to)).map((segment) => segment.from),
@@ -40,7 +46,17 @@ export function buildUsageDeps(k: Kernel) {
   };
   return {
     ...base,
-    afterCounting: async (orgIds: readonly string[]) => void (await notifyCrossedThresholds(base, orgIds)),
+    /**
+     * After every batch, per org it touched: its limits evaluated once (strongly consistent), then the
+     * budget notices and the runaway alerts.
+     */
+    afterCounting: async (orgIds: readonly string[]) => {
+      for (const orgId of orgIds) {
+        const evaluated = await evaluate(base, orgId, base.clock.now(), true);
+        await notifyThresholds(base, orgId, evaluated);
+        await notifyAnomalies(base, orgId, evaluated);
+      }
+    },
   };
 }
 export type UsageDeps = ReturnType<typeof buildUsageDeps>;

@@ -120,27 +120,70 @@ export const CostsResponse = z.object({
   totals: z.array(z.object({ currency: z.string(), amount_minor: MinorUnits })),
 });
 
+const Stat = DecimalString.describe('a statistic of the method, not an amount billed (4 decimals)');
 export const ForecastResponse = z.object({
   period: PeriodWire,
   as_of: IsoTimestamp,
   currency: z.string(),
-  method: z.literal('linear_run_rate'),
+  method: z.literal('blended_burn_rate'),
   method_description: z.string(),
   elapsed_fraction: DecimalString,
   spent_minor: MinorUnits,
-  projected_minor: MinorUnits,
-  low_minor: MinorUnits,
-  high_minor: MinorUnits,
-  range_basis: z.enum(['full_days', 'point_estimate']),
+  projected_minor: MinorUnits.describe('the period total at the centre of the forecast'),
+  low_minor: MinorUnits.describe('the 80 % interval, low end (never below spent_minor)'),
+  high_minor: MinorUnits.describe('the 80 % interval, high end'),
+  range_basis: z
+    .enum(['observed_days', 'prior'])
+    .describe(
+      'observed_days: the interval comes from the observed day-to-day variability; prior: too few days yet, a ±50 % prior weighs in',
+    ),
+  interval: z.object({ level: z.number(), low_minor: MinorUnits, high_minor: MinorUnits }),
+  inputs: z
+    .object({
+      since: IsoTimestamp.describe(
+        'the burn rate is measured from here: the later of the period start and the current terms',
+      ),
+      observed_days: Stat,
+      complete_days: z.number().int(),
+      average_rate_minor_per_day: Stat.describe('period-to-date average, list value per day (deseasonalized)'),
+      trailing_rate_minor_per_day: Stat.describe('the trailing 24 hours, list value per day (deseasonalized)'),
+      trailing_weight: Stat.describe('how much the trailing rate moved the projected rate (0–1)'),
+      rate_minor_per_day: Stat,
+      noise_minor_per_day: Stat,
+      weekend_factor: Stat,
+      trend_minor_per_day_per_day: Stat,
+      lag_days: Stat,
+      remaining_days: Stat,
+    })
+    .describe('what the method saw and decided; list value = usage at list prices, before included usage and tiers'),
   budgets: z.array(
     z.object({
       budget_id: z.string(),
       limit_minor: MinorUnits,
       spent_minor: MinorUnits,
       projected_minor: MinorUnits,
-      exhausted_at: IsoTimestamp.nullable(),
+      low_minor: MinorUnits,
+      high_minor: MinorUnits,
+      exhausted_at: IsoTimestamp.nullable().describe('when the budget runs out at the projection (now if it has)'),
+      earliest_exhausted_at: IsoTimestamp.nullable().describe('the same at the interval’s high end'),
     }),
   ),
+  commitments: z
+    .array(
+      z.object({
+        commitment_id: z.string(),
+        contract_id: z.string(),
+        currency: z.string(),
+        committed_minor: MinorUnits,
+        term_end: IsoTimestamp,
+        used_minor: MinorUnits,
+        projected_minor: MinorUnits,
+        low_minor: MinorUnits,
+        high_minor: MinorUnits,
+        shortfall_minor: MinorUnits,
+      }),
+    )
+    .describe('committed spend of contracts in force, projected to the term end (empty until contracts exist)'),
 });
 
 export const RejectedUsageResponse = z.object({
@@ -168,9 +211,24 @@ export const BudgetInputWire = z.strictObject({
   thresholds: z.array(z.number().int().min(1).max(1000)).min(1).max(10).optional(),
   action: z.enum(BUDGET_ACTIONS),
 });
+const AnomalyPolicyWire = z.strictObject({
+  enabled: z.boolean().optional(),
+  multiple: z
+    .number()
+    .min(1.5)
+    .max(100)
+    .refine((n) => Number.isInteger(n * 100), 'at most two decimals')
+    .optional()
+    .describe('alert when an hour’s spend reaches this multiple of the baseline (default 5)'),
+  baseline_hours: z.number().int().min(1).max(72).optional().describe('hours before the current one (default 24)'),
+  min_hourly_spend_minor: MinorUnits.refine((n) => n >= 0, 'must not be negative')
+    .optional()
+    .describe('and at least this much in the hour (default about 5 USD in the org’s currency)'),
+});
 export const PutBudgetsRequest = z.strictObject({
   budgets: z.array(BudgetInputWire).max(50),
   expected_version: z.number().int().min(0).optional(),
+  anomaly_policy: AnomalyPolicyWire.optional().describe('runaway alerts; omitted: unchanged'),
 });
 const LimitWire = z.object({
   id: z.string(),
@@ -188,6 +246,14 @@ const LimitWire = z.object({
 });
 export const BudgetsResponse = z.object({
   version: z.number().int(),
+  anomaly_policy: z
+    .object({
+      enabled: z.boolean(),
+      multiple: z.number(),
+      baseline_hours: z.number().int(),
+      min_hourly_spend_minor: MinorUnits,
+    })
+    .describe('runaway alerts in force, defaults filled in'),
   updated_at: IsoTimestamp.nullable(),
   period: PeriodWire,
   currency: z.string(),
@@ -204,6 +270,19 @@ export const BudgetsResponse = z.object({
   ),
   status: z.array(LimitWire),
 });
+export const AnomalyResponse = z.object({
+  scope: z.object({ kind: z.enum(['agent', 'model']), id: z.string() }),
+  day: Day.describe('one alert per scope and UTC day'),
+  hour: IsoTimestamp.describe('the hour whose spend passed the baseline'),
+  detected_at: IsoTimestamp,
+  currency: z.string(),
+  hour_spend_minor: MinorUnits.describe('the hour’s usage at list prices (before included usage)'),
+  baseline_hourly_minor: MinorUnits.describe('mean hourly spend over the baseline hours before it'),
+  multiple: z.number(),
+  forecast_impact_minor: MinorUnits.describe('what the period’s spend rises by if the rate goes on to the period end'),
+  notice_cause: z.string().describe('the cause of the `anomaly` notice sent for it'),
+});
+
 export const EntitlementQuery = z.object({
   agent_id: z.string().min(1).max(128).optional(),
   model: z.string().min(1).max(128).optional(),
@@ -229,6 +308,7 @@ export const USAGE_CONTRACT = {
   getCosts: { params: OrgPath, query: RangeQuery, responses: { 200: CostsResponse }, alsoProduces: ['text/csv'] },
   getUsageForecast: { params: OrgPath, responses: { 200: ForecastResponse } },
   listRejectedUsage: { params: OrgPath, query: ListQuery, responses: { 200: listOf(RejectedUsageResponse) } },
+  listUsageAnomalies: { params: OrgPath, query: ListQuery, responses: { 200: listOf(AnomalyResponse) } },
   getBudgets: { params: OrgPath, responses: { 200: BudgetsResponse } },
   putBudgets: { params: OrgPath, body: PutBudgetsRequest, responses: { 200: BudgetsResponse } },
   getEntitlement: { params: OrgPath, query: EntitlementQuery, responses: { 200: EntitlementResponse } },

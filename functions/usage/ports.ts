@@ -3,6 +3,7 @@ import type { Currency } from '../kernel/money';
 import type { Org } from '../kernel/org';
 import type { Page } from '../kernel/ports';
 import type { UsageCell } from '../kernel/pricing/quantities';
+import type { Anomaly } from './domain/anomalies';
 import type { BudgetSet } from './domain/budgets';
 import type { Admission, DimensionRegistry } from './domain/cardinality';
 import type { UsageEvent } from './domain/usage';
@@ -121,6 +122,35 @@ export interface UsageSnapshot {
   /** Alert ids (`<limit>:<threshold>`) already notified in the period. */
   readonly notified: ReadonlySet<string>;
   readonly totals: PeriodUsage;
+}
+
+/**
+ * Committed spend over a contract term, as the forecast projects its utilization. The hook for the
+ * enterprise contracts capability: it will provide the commitments in force; until then there are none.
+ */
+export interface Commitment {
+  readonly id: string;
+  readonly contractId: string;
+  readonly currency: Currency;
+  readonly committedMinor: number;
+  readonly termStart: string;
+  readonly termEnd: string;
+  /** Spend attributed to the commitment in its term before the current period. */
+  readonly usedBeforePeriodMinor: number;
+}
+
+export interface CommitmentReader {
+  commitmentsInForce(orgId: string, at: Date): Promise<readonly Commitment[]>;
+}
+
+/** Runaway-usage anomalies, one per org, scope and day. */
+export interface AnomalyStore {
+  /** Records the day's anomaly of its scope unless one is recorded already; false when it was. */
+  record(orgId: string, anomaly: Anomaly): Promise<boolean>;
+  /** The anomalies recorded for a UTC day (`YYYY-MM-DD`), strongly consistent. */
+  onDay(orgId: string, day: string): Promise<Anomaly[]>;
+  /** Newest day first. */
+  list(orgId: string, options: { limit: number; cursor?: string }): Promise<Page<Anomaly>>;
 }
 
 export interface BudgetStore {

@@ -174,6 +174,17 @@ export const keys = {
     SK: `${sentAt}#${messageId}#${String(position).padStart(5, '0')}`,
   }),
 
+  /**
+   * Runaway-usage anomalies of the org, one per scope (agent or model) and UTC day: put if absent (the
+   * first detection of the day stands); Query PK newest day first; Query begins_with(SK, '<day>#') for
+   * the day's, before alerting again.
+   */
+  usageAnomalyPartition: (orgId: string): string => `USAGE_ANOMALIES#${orgId}`,
+  usageAnomaly: (orgId: string, day: string, scopeKind: string, scopeId: string): TableKey => ({
+    PK: `USAGE_ANOMALIES#${orgId}`,
+    SK: `${day}#${scopeKind}#${scopeId}`,
+  }),
+
   /** The org's budgets (one item: the whole list, versioned). */
   budgets: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'BUDGETS' }),
   /** Budget thresholds already notified in a period (a string set of `<budget>:<threshold>`). */

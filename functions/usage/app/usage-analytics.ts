@@ -1,13 +1,12 @@
 import type { Clock } from '../../kernel/clock';
 import { validation } from '../../kernel/errors';
-import { type Currency, decimal } from '../../kernel/money';
-import { DAY_MS, dayKey, hourKey, type Period, periodOf } from '../../kernel/period';
+import type { Currency } from '../../kernel/money';
+import { DAY_MS, dayKey, hourKey } from '../../kernel/period';
 import type { Meter } from '../../kernel/pricing/plans';
-import { totalsByMeterModel, type UsageCell } from '../../kernel/pricing/quantities';
-import { allocate, cellOfLine, type Rating, type RatingSheet, rate, ratePeriod } from '../../kernel/pricing/rating';
+import type { UsageCell } from '../../kernel/pricing/quantities';
+import { allocate, cellOfLine, ratePeriod } from '../../kernel/pricing/rating';
 import type { OrgStore } from '../../orgs/ports';
 import type { TermsReader } from '../../subscriptions/ports';
-import { budgetStatus, type LimitStatus } from '../domain/budgets';
 import {
   periodsOverlapping,
   planPeriod,
@@ -21,7 +20,7 @@ import type { BudgetStore, UsageReader } from '../ports';
 import { resolvePeriodTerms } from './usage-terms';
 
 /**
- * Usage reports, cost analytics and the forecast, computed from the day and hour aggregate items (≤ 31
+ * Usage reports and cost analytics, computed from the day and hour aggregate items (≤ 31
  * day items and ≤ 744 hour items per shard, period and stretch): the cost of a read is bounded whatever
  * the event count.
  */
@@ -275,153 +274,3 @@ function daysOfSpan(span: { from: string; to: string }): string[] {
   }
   return out;
 }
-
-export interface BudgetForecast {
-  readonly budgetId: string;
-  readonly limitMinor: number;
-  readonly spentMinor: number;
-  readonly projectedMinor: number;
-  /** When the budget runs out at the current rate; now if already used up; undefined if not this period. */
-  readonly exhaustedAt?: string;
-}
-
-export interface Forecast {
-  readonly period: Period;
-  readonly asOf: string;
-  readonly currency: Currency;
-  readonly method: 'linear_run_rate';
-  readonly methodDescription: string;
-  readonly elapsedFraction: string;
-  readonly spentMinor: number;
-  readonly projectedMinor: number;
-  readonly lowMinor: number;
-  readonly highMinor: number;
-  readonly rangeBasis: 'full_days' | 'point_estimate';
-  readonly budgets: BudgetForecast[];
-}
-
-/** A day's usage valued at list prices (no included usage, no tiers beyond the first): picks the low/high day. */
-function listValue(sheet: RatingSheet, cells: readonly UsageCell[]) {
-  return rate({ ...sheet, included: {} }, totalsByMeterModel(cells)).lines.reduce(
-    (s, l) => s.plus(decimal(l.preciseAmountMinor)),
-    decimal(0),
-  );
-}
-
-function scaleCells(cells: readonly UsageCell[], factor: (q: number) => number): UsageCell[] {
-  return cells.map((c) => ({ ...c, quantity: factor(c.quantity) }));
-}
-
-/** Sums cells by dimension, value, meter, model and stretch. */
-function addCells(a: readonly UsageCell[], b: readonly UsageCell[]): UsageCell[] {
-  const sums = new Map<string, UsageCell>();
-  for (const c of [...a, ...b]) {
-    const k = `${c.dimension}|${c.value}|${c.meter}|${c.model}|${c.termsFrom ?? ''}`;
-    const prev = sums.get(k);
-    sums.set(k, { ...c, quantity: (prev?.quantity ?? 0) + c.quantity });
-  }
-  return [...sums.values()];
-}
-
-/** The same usage as one stretch: the cells summed over stretches and counted in `termsFrom`. */
-function inStretch(cells: readonly UsageCell[], termsFrom: string): UsageCell[] {
-  return addCells(
-    [],
-    cells.map(({ termsFrom: _from, ...c }) => ({ ...c, termsFrom })),
-  );
-}
-
-/**
- * Projected period-end spend from the current burn rate. Point estimate: the period-to-date quantities
- * scaled by (period length ÷ elapsed time), then rated (so included usage and tiers apply); the usage
- * still to come is counted in the stretch in force now, under today's terms, and what was counted in
- * earlier stretches stays under theirs. Range: the to-date quantities plus the remaining days at the
- * lowest and at the highest full day's usage so far (valued at list price to rank the days); with fewer
- * than two full days, low = high = the estimate.
- */
-export async function getForecast(deps: AnalyticsDeps, orgId: string): Promise<Forecast> {
-  const now = deps.clock.now();
-  const period = periodOf(now);
-  const [daily, stretches, budgetSet] = await Promise.all([
-    deps.usageReader.dailyCells(orgId, period.key),
-    resolvePeriodTerms(deps, orgId, period, now),
-    deps.budgets.get(orgId),
-  ]);
-  const terms = stretches[stretches.length - 1]!;
-  const length = period.end.getTime() - period.start.getTime();
-  const elapsed = Math.max(1, now.getTime() - period.start.getTime());
-  const remainingDays = decimal(period.end.getTime() - now.getTime()).div(DAY_MS);
-  const toDate = [...daily.values()].reduce<UsageCell[]>((acc, cells) => addCells(acc, cells), []);
-  const spent = ratePeriod(stretches, toDate);
-  const scale = decimal(length).div(elapsed);
-  // Usage still to come runs in the stretch in force now: scale the whole period, keep the difference.
-  const toDateAsOne = inStretch(toDate, terms.from);
-  const projectedCells = addCells(
-    toDate,
-    toDateAsOne.map((c) => ({ ...c, quantity: decimal(c.quantity).mul(scale).round().toNumber() - c.quantity })),
-  );
-  const projected = ratePeriod(stretches, projectedCells);
-
-  const today = now.toISOString().slice(0, 10);
-  const fullDays = [...daily].filter(([day]) => day < today).map(([, cells]) => cells);
-  let low = projected.totalMinor;
-  let high = projected.totalMinor;
-  const basis = fullDays.length >= 2 ? 'full_days' : 'point_estimate';
-  if (basis === 'full_days') {
-    const ranked = [...fullDays].sort((a, b) => listValue(terms.sheet, a).comparedTo(listValue(terms.sheet, b)));
-    const extend = (day: readonly UsageCell[]) =>
-      ratePeriod(
-        stretches,
-        addCells(
-          toDate,
-          scaleCells(inStretch(day, terms.from), (q) => decimal(q).mul(remainingDays).round().toNumber()),
-        ),
-      ).totalMinor;
-    low = Math.min(extend(ranked[0]!), projected.totalMinor);
-    high = Math.max(extend(ranked[ranked.length - 1]!), projected.totalMinor);
-  }
-
-  const budgets: BudgetForecast[] = (budgetSet?.budgets ?? [])
-    .filter((b) => b.currency === terms.currency)
-    .map((b) => {
-      const now_: LimitStatus = budgetStatus(b, spent, toDate);
-      const then = budgetStatus(b, projected, projectedCells);
-      let exhaustedAt: string | undefined;
-      if (now_.used >= b.amountMinor) exhaustedAt = now.toISOString();
-      else if (then.used >= b.amountMinor && then.used > now_.used) {
-        const fraction = decimal(b.amountMinor - now_.used).div(then.used - now_.used);
-        exhaustedAt = new Date(
-          now.getTime() +
-            fraction
-              .mul(period.end.getTime() - now.getTime())
-              .floor()
-              .toNumber(),
-        ).toISOString();
-      }
-      return {
-        budgetId: b.id,
-        limitMinor: b.amountMinor,
-        spentMinor: now_.used,
-        projectedMinor: then.used,
-        ...(exhaustedAt ? { exhaustedAt } : {}),
-      };
-    });
-
-  return {
-    period,
-    asOf: now.toISOString(),
-    currency: terms.currency,
-    method: 'linear_run_rate',
-    methodDescription:
-      'Period-to-date usage scaled by period length ÷ elapsed time, then rated: usage so far under the terms it was counted under, the rest under the current terms. Low/high: to-date usage plus the remaining days at the lowest / highest full day so far. Budgets run out when their projected spend, interpolated linearly over the rest of the period, reaches the limit.',
-    elapsedFraction: decimal(elapsed).div(length).toDecimalPlaces(6).toString(),
-    spentMinor: spent.totalMinor,
-    projectedMinor: projected.totalMinor,
-    lowMinor: low,
-    highMinor: high,
-    rangeBasis: basis,
-    budgets,
-  };
-}
-
-export type { Rating };
