@@ -13,6 +13,20 @@ export interface TableKey {
   SK: string;
 }
 
+const UNKNOWN_ORG_REJECTIONS = 'USAGE_REJECTED#UNKNOWN_ORG';
+/** Partitions of the unknown-org quarantine (fixed: changing it moves where new items land, readers scan all). */
+export const UNKNOWN_ORG_REJECTION_SHARDS = 16;
+
+/** FNV-1a, 32 bits: a stable, well-spread hash for choosing a shard from an id. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
 export const keys = {
   /** Get org profile by id. */
   org: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'PROFILE' }),
@@ -165,12 +179,23 @@ export const keys = {
   /**
    * Quarantined usage events, newest first: Query PK, ScanIndexForward=false. The SK is the SQS send
    * time + message id + position, stable across redeliveries, so a redelivered rejection overwrites
-   * itself. Events naming an unknown org go to one global partition (UNKNOWN_ORG), read by operators.
+   * itself. Events naming an unknown org go to a global quarantine read by operators, sharded
+   * (`USAGE_REJECTED#UNKNOWN_ORG#S<k>`, k from a hash of message id and position) so a flood of them
+   * does not heat one partition; readers fan out over the shards and merge by SK.
+   * ⚠ Before the shards, unknown-org rejections were written to `USAGE_REJECTED#UNKNOWN_ORG` itself: the
+   * readers still include that partition until its items expire (90 days).
    */
   usageRejectedPartition: (orgId: string | undefined): string =>
-    orgId === undefined ? 'USAGE_REJECTED#UNKNOWN_ORG' : `USAGE_REJECTED#${orgId}`,
+    orgId === undefined ? UNKNOWN_ORG_REJECTIONS : `USAGE_REJECTED#${orgId}`,
+  usageRejectedUnknownOrgPartitions: (): string[] => [
+    ...Array.from({ length: UNKNOWN_ORG_REJECTION_SHARDS }, (_, k) => `${UNKNOWN_ORG_REJECTIONS}#S${k}`),
+    UNKNOWN_ORG_REJECTIONS,
+  ],
   usageRejected: (orgId: string | undefined, sentAt: string, messageId: string, position: number): TableKey => ({
-    PK: orgId === undefined ? 'USAGE_REJECTED#UNKNOWN_ORG' : `USAGE_REJECTED#${orgId}`,
+    PK:
+      orgId === undefined
+        ? `${UNKNOWN_ORG_REJECTIONS}#S${fnv1a(`${messageId}#${position}`) % UNKNOWN_ORG_REJECTION_SHARDS}`
+        : `USAGE_REJECTED#${orgId}`,
     SK: `${sentAt}#${messageId}#${String(position).padStart(5, '0')}`,
   }),
 

@@ -3,6 +3,7 @@ import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -10,7 +11,13 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { addDays, epochSeconds } from '../../kernel/clock';
 import { cancellationReasons, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { ITEM_SCHEMA_VERSION, keys, type TableKey } from '../../kernel/dynamo/keys';
-import { partitionQuery, queryAllItems, queryPartitionPage } from '../../kernel/dynamo/pagination';
+import {
+  decodeCursor,
+  encodeCursor,
+  partitionQuery,
+  queryAllItems,
+  queryPartitionPage,
+} from '../../kernel/dynamo/pagination';
 import { dayKey, hourKey, nextPeriod, type Period, periodByKey, periodOf } from '../../kernel/period';
 import type { Page } from '../../kernel/ports';
 import type { UsageCell } from '../../kernel/pricing/quantities';
@@ -524,10 +531,44 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader, Dimensio
   }
 
   listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>> {
+    if (orgId === undefined) return this.listUnknownOrgRejections(options);
     return queryPartitionPage<RejectedUsage>(this.db, this.tableName, keys.usageRejectedPartition(orgId), {
       ...options,
       newestFirst: true,
     });
+  }
+
+  /**
+   * The unknown-org quarantine, newest first across its shards: each shard is read from the cursor's SK
+   * down, `limit` items at most, and the pages are merged by SK (unique: send time, message, position).
+   * The cursor is the last SK returned, bound to the logical partition like every other cursor.
+   */
+  private async listUnknownOrgRejections(options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>> {
+    const logical = keys.usageRejectedPartition(undefined);
+    const after = decodeCursor(options.cursor, logical)?.SK as string | undefined;
+    const pages = await Promise.all(
+      keys.usageRejectedUnknownOrgPartitions().map((pk) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: after ? 'PK = :pk AND SK < :after' : 'PK = :pk',
+            ExpressionAttributeValues: { ':pk': pk, ...(after ? { ':after': after } : {}) },
+            ScanIndexForward: false,
+            Limit: options.limit,
+          }),
+        ),
+      ),
+    );
+    const items = pages
+      .flatMap((p) => (p.Items ?? []) as { SK: string; data: RejectedUsage }[])
+      .sort((a, b) => (a.SK < b.SK ? 1 : a.SK > b.SK ? -1 : 0));
+    const page = items.slice(0, options.limit);
+    const more = items.length > options.limit || pages.some((p) => p.LastEvaluatedKey !== undefined);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((i) => i.data),
+      nextCursor: more && last ? encodeCursor({ PK: logical, SK: last.SK }) : null,
+    };
   }
 
   /** Late usage per period (for the invoicing capability): cells summed over shards, per stretch. */

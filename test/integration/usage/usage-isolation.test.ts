@@ -1,6 +1,8 @@
 import { ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fixedClock } from '../../../functions/kernel/clock';
 import { loadConfig } from '../../../functions/kernel/config';
+import { keys } from '../../../functions/kernel/dynamo/keys';
 import { totalsByMeterModel } from '../../../functions/kernel/pricing/quantities';
 import { ingestUsage, type UsageRecord } from '../../../functions/usage/app/ingest-usage';
 import type { UsageDeps } from '../../../functions/usage/compose';
@@ -220,4 +222,41 @@ describe('budget notices right after counting', () => {
     expect(reads.filter((r) => r.command === 'Query').length).toBeGreaterThanOrEqual(8);
     expect(reads.every((r) => r.consistent)).toBe(true);
   });
+});
+
+describe('the unknown-org quarantine', () => {
+  it('lists a flood of rejections spread over its shards, all of them, newest first, page by page', async () => {
+    const prefix = `flood-${Date.now().toString(36)}`;
+    const records = Array.from({ length: 12 }, (_, m) =>
+      record(
+        `${prefix}-${m}`,
+        Array.from({ length: 25 }, (_, i) => run(`org_nobody_${prefix}`, `u${m}-${i}`, minutesAgo(1))),
+      ),
+    ).map((r, m) => ({ ...r, sentAt: new Date(NOW.getTime() - m * 1_000) }));
+    expect((await ingestUsage(deps, records)).rejected).toBe(300);
+    const mine: { messageId: string; sentAt: string }[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await deps.usageReader.listRejected(undefined, { limit: 40, ...(cursor ? { cursor } : {}) });
+      mine.push(...page.data.filter((r) => r.messageId.startsWith(prefix)));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(mine).toHaveLength(300);
+    const order = mine.map((r) => r.sentAt);
+    expect(order).toEqual([...order].sort().reverse());
+    // The items really are in several partitions.
+    const shards = new Set<string>();
+    for (const pk of keys.usageRejectedUnknownOrgPartitions()) {
+      const out = await deps.db.send(
+        new QueryCommand({
+          TableName: deps.config.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :at)',
+          ExpressionAttributeValues: { ':pk': pk, ':at': records[0]!.sentAt.toISOString().slice(0, 16) },
+        }),
+      );
+      if ((out.Items ?? []).some((i) => String(i.SK).includes(prefix))) shards.add(pk);
+    }
+    expect(shards.size).toBeGreaterThanOrEqual(12);
+  }, 30_000);
 });
