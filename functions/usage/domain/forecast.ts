@@ -12,20 +12,20 @@ import { type PeriodRating, type RatingStretch, ratePeriod, stretchIndexOf } fro
  *  1. Measured from when the current terms started (a new subscription mid-month is not diluted by the
  *     weeks before it), over at least one day, so a burst in a fresh period is not multiplied by 700.
  *  2. Two burn rates: the period-to-date average and the trailing 24 hours. The trailing rate is trusted
- *     only as far as it differs from the average by more than the day-to-day noise: weight
- *     w = max(0, 1 − 4/z²) with z = (trailing − average) / noise (a positive-part James–Stein shrinkage:
- *     no weight within 2 noise units, most of it beyond 4). A steady org is forecast from its average,
- *     a runaway agent or a burst that went quiet from what it burns now.
- *  3. Weekends: when at least two weekend days and four weekdays were observed and their levels differ
- *     by more than twice the noise, both rates are deseasonalized and the remaining days weighted by
- *     their weekday factor.
- *  4. Noise: the robust spread (median absolute difference) of consecutive complete days, deseasonalized,
- *     shrunk towards a prior of ±50 % of the rate while fewer than a few days were seen.
- *  5. The interval: day-to-day noise over the remaining days, the uncertainty of the rate (its standard
- *     error, and w(1 − w)·(trailing − average)² for not knowing which rate holds), and a significant
- *     trend (Theil–Sen slope over the complete days) continued on its side only; ±1.2816 σ (80 %).
- *     Never below what is spent; a single point only when every observed day spent exactly the same.
- *  6. Quantities: the remaining usage is projected cell by cell (agent, connection, meter, model) with
+ *     only as far as it differs from the average by more than the day-to-day noise (log scale): weight
+ *     w = max(0, 1 − 4/z²) (a positive-part James–Stein shrinkage: no weight within 2 noise units, most
+ *     of it beyond 4). A steady org is forecast from its average, a runaway agent or a burst that went
+ *     quiet from what it burns now.
+ *  3. Weekends: each weekend day against its neighbouring weekdays; with four weekend days seen and a
+ *     median ratio beyond twice its noise, rates are deseasonalized and the remaining days weighted.
+ *  4. Noise: the lower quartile of consecutive complete days' log differences (jumps only inflate them),
+ *     shrunk towards a prior of ±50 % while few days were seen.
+ *  5. Trend: Theil–Sen over at least ten complete days, when beyond twice its standard error, continued
+ *     from the rates' lag over the remaining days. The rest of today follows yesterday's daily cycle.
+ *  6. The interval: day-to-day noise over the remaining days, the uncertainty of the rate (its standard
+ *     error from what was observed, and w(1 − w)·(trailing − average)² for not knowing which rate holds)
+ *     and of the trend; ±1.2816 σ (80 %). Never below what is spent; a point only without any usage.
+ *  7. Quantities: the remaining usage is projected cell by cell (agent, connection, meter, model) with
  *     the same weight, in the current stretch, and rated with the period's included usage and tiers, so
  *     the projected money is exact for the projected usage.
  */
@@ -186,7 +186,7 @@ export function forecastPeriod(input: ForecastInput): PeriodForecast {
     restOfToday = listValue(sheet, sameHoursLater) / yesterdayValue;
   }
 
-  // 4. Day-to-day noise on the log scale (usage varies by ratios), from consecutive complete days. A
+  // Day-to-day noise on the log scale (usage varies by ratios), from consecutive complete days. A
   // burst, a runaway or a weekend only ever inflates these differences, so the noise is read off their
   // lower quartile (robust to up to three quarters of them being such jumps, where the median breaks at
   // half), and shrunk towards the prior while few days were seen.
@@ -204,7 +204,7 @@ export function forecastPeriod(input: ForecastInput): PeriodForecast {
     };
   };
 
-  // 3. Weekends: each weekend day against the weekdays next to it (a level shift or a burst moves one such
+  // Weekends: each weekend day against the weekdays next to it (a level shift or a burst moves one such
   // pair, not their median). A weekly pattern must have been seen twice (four weekend days) and its
   // median ratio differ from 1 by more than twice its noise.
   let weekendFactor = 1;
@@ -246,14 +246,14 @@ export function forecastPeriod(input: ForecastInput): PeriodForecast {
   const { diffs: diffCount, logNoise } = logNoiseOf(x);
   const relativeNoise = Math.sqrt(Math.expm1(logNoise ** 2));
 
-  // 1–2. The two burn rates (deseasonalized, per day), over at least one day.
+  // The two burn rates (deseasonalized, per day), over at least one day.
   const observedValue = days.reduce((s_, d) => s_ + d.value, 0);
   const observedDays = Math.max(0, (now - since) / DAY_MS);
   const averageRate = observedValue > 0 ? ratePer(observedValue, since) : 0;
   const trailingRate = trailingValue > 0 ? ratePer(trailingValue, trailingFrom) : 0;
   const basis = diffCount >= 3 ? 'observed_days' : 'prior';
 
-  // 2. The blend: how far the trailing day's level departs from the average, in noise units (log scale).
+  // The blend: how far the trailing day's level departs from the average, in noise units (log scale).
   const n = Math.max(observedDays, 1);
   // The rate is measured over at least a day, but how well it is known depends on what was observed:
   // an hour of data says little about a month.
@@ -264,7 +264,7 @@ export function forecastPeriod(input: ForecastInput): PeriodForecast {
   const ratePerDay = averageRate + weight * delta;
   const noise = relativeNoise * ratePerDay;
 
-  // 5. Trend over the complete days (deseasonalized), if significant: the rates lag it (the average by
+  // Trend over the complete days (deseasonalized), if significant: the rates lag it (the average by
   // half the observed days, the trailing rate by half a day), and it goes on over the remaining days.
   let trend = 0;
   let seTrend = 0;
@@ -296,7 +296,7 @@ export function forecastPeriod(input: ForecastInput): PeriodForecast {
   const lowRemaining = Math.max(0, centre - Z_80 * sd);
   const highRemaining = Math.max(0, centre + Z_80 * sd);
 
-  // 6. Quantities cell by cell, blended with the same weight, then scaled for the interval.
+  // Quantities cell by cell, blended with the same weight, then scaled for the interval.
   const perDay = (cells: readonly UsageCell[], a: number) => {
     const out = new Map<string, UsageCell>();
     const value = listValue(sheet, cells);
