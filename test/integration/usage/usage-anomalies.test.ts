@@ -39,10 +39,11 @@ async function proOrgWithAnomalyContact(): Promise<TestOrg> {
   clock.set('2026-11-01T00:00:00.000Z');
   await createSubscription(deps, ctx, { orgId: org.id, planId: 'pro', currency: 'USD', billingModel: 'metered' });
   clock.set(NOW);
+  // Not @example.com: another suite delivers every pending notice and counts the example.com mail it sends.
   await addContact(deps, ctx, {
     orgId: org.id,
     name: 'On call',
-    email: 'oncall@example.com',
+    email: 'oncall@runaway-alerts.test',
     noticeKinds: ['anomaly'],
   });
   return org;
