@@ -296,6 +296,16 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Quarantined usage events and why they were rejected, newest first',
   },
   {
+    id: 'listUsageAnomalies',
+    method: 'GET',
+    path: '/v1/orgs/{org}/usage/anomalies',
+    auth: 'jwt',
+    roles: MEMBER_ROLES,
+    entry: http('usage', 'list-usage-anomalies'),
+    summary:
+      'Runaway agents and models: hours whose spend passed a multiple of the trailing baseline, newest day first',
+  },
+  {
     id: 'getBudgets',
     method: 'GET',
     path: '/v1/orgs/{org}/budgets',
