@@ -1,5 +1,6 @@
 import { API_CONTRACT } from './api/contract';
 import { AUDIT_CONTRACT } from './audit/contract';
+import { COLLECTION_CONTRACT } from './collection/contract';
 import { INVOICING_CONTRACT } from './invoicing/contract';
 import type { RouteContract } from './kernel/http/contract';
 import { CONTACTS_CONTRACT } from './notices/contract';
@@ -22,6 +23,7 @@ export const CONTRACT = {
   ...SUBSCRIPTIONS_CONTRACT,
   ...USAGE_CONTRACT,
   ...INVOICING_CONTRACT,
+  ...COLLECTION_CONTRACT,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteId = keyof typeof CONTRACT;

@@ -43,7 +43,16 @@ export interface RouteDefinition {
 }
 
 /** The capability folders that own routes (functions/<capability>/http/<file>.ts). */
-export type Capability = 'api' | 'orgs' | 'audit' | 'subscriptions' | 'usage' | 'payments' | 'notices' | 'invoicing';
+export type Capability =
+  | 'api'
+  | 'orgs'
+  | 'audit'
+  | 'subscriptions'
+  | 'usage'
+  | 'payments'
+  | 'notices'
+  | 'invoicing'
+  | 'collection';
 
 const http = (capability: Capability, file: string) => `functions/${capability}/http/${file}.ts`;
 
@@ -353,6 +362,26 @@ export const ROUTES: readonly RouteDefinition[] = [
     entry: http('invoicing', 'get-invoice'),
     summary: 'One invoice with its lines (JSON), or its PDF with Accept: application/pdf',
     heavyLibraries: ['pdf-lib'],
+  },
+  // Collection: invoices paid through Stripe.
+  {
+    id: 'payInvoice',
+    method: 'POST',
+    path: '/v1/orgs/{org}/invoices/{id}/pay',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('collection', 'pay-invoice'),
+    summary: 'Pay an open invoice now with the default or a named payment method of the org: paid, or why not',
+    needs: ['stripe_secret'],
+  },
+  {
+    id: 'getReconciliation',
+    method: 'GET',
+    path: '/v1/orgs/{org}/reconciliation',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('collection', 'get-reconciliation'),
+    summary: "The latest ledger ↔ Stripe drift report of the org's invoices and payment attempts",
   },
 ];
 

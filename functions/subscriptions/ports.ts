@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../kernel/audit';
 import type { Currency } from '../kernel/money';
-import type { TransactionPart } from '../kernel/ports';
+import type { CallContext, TransactionPart } from '../kernel/ports';
 import type { BillingModel } from '../kernel/pricing/plans';
 import type { AdjustmentLine, Subscription, SubscriptionEvent, Terms } from './domain/subscription';
 
@@ -103,4 +103,12 @@ export interface PaidSubscriptionReader {
 export interface AdjustmentLedger {
   pending(orgId: string): Promise<PendingAdjustment[]>;
   markInvoiced(adjustments: readonly PendingAdjustment[], invoiceId: string, at: string): TransactionPart[];
+}
+
+/**
+ * Ending a paid subscription because it was not paid (dunning reached `canceled`): the org is on the
+ * free tier from now, audited. Idempotent: `not_active` when there is no paid subscription to end.
+ */
+export interface NonPaymentCancellation {
+  cancelForNonPayment(orgId: string, ctx: CallContext): Promise<'canceled' | 'not_active'>;
 }

@@ -26,6 +26,7 @@ export function buildUsageDeps(k: Kernel) {
     usage: store,
     usageReader: store,
     budgets: new DynamoBudgetStore(k.db, k.config.tableName),
+    billingStatus: k.billingStatus,
     terms,
     notices: noticeOutbox(k),
     termsStarts: async (orgId: string, from: Date, to: Date) =>

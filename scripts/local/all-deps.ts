@@ -1,4 +1,9 @@
 import { buildAuditDeps, setDepsForTesting as setAudit } from '../../functions/audit/compose';
+import { setDepsForTesting as setCollection } from '../../functions/collection/compose';
+import {
+  buildStripeCollectionDeps,
+  setDepsForTesting as setStripeCollection,
+} from '../../functions/collection/compose-stripe';
 import { buildDunningDeps, setDepsForTesting as setDunning } from '../../functions/dunning/compose';
 import { setDepsForTesting as setInvoicing } from '../../functions/invoicing/compose';
 import { buildInvoicePdfDeps, setDepsForTesting as setInvoicePdf } from '../../functions/invoicing/compose-pdf';
@@ -35,6 +40,7 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock) {
     ...buildUsageDeps(kernel),
     ...buildSubscriptionsDeps(kernel),
     ...buildInvoicePdfDeps(kernel),
+    ...buildStripeCollectionDeps(kernel),
     // The owning capability's full stores, where others hold only a port of them.
     ...orgs,
     ...notices,
@@ -58,4 +64,6 @@ export function setDepsForTesting(deps: Deps | undefined): void {
   setSubscriptions(deps);
   setInvoicing(deps);
   setInvoicePdf(deps);
+  setCollection(deps);
+  setStripeCollection(deps);
 }

@@ -13,7 +13,7 @@ import {
   transition,
   withDunning,
 } from '../domain/dunning';
-import type { DunningStore } from '../ports';
+import type { DunningStore, NonPaymentListener } from '../ports';
 
 export type DunningDeps = {
   clock: Clock;
@@ -47,6 +47,16 @@ const NOTICE_TEXT: Record<string, { subject: string; body: string }> = {
   },
 };
 
+/** The schedule's deps: the transitions, and what `canceled` sets off (collection's non-payment enforcement). */
+export type AdvanceDunningDeps = DunningDeps & { nonPayment: NonPaymentListener };
+
+/**
+ * Where the org waits on the due list after entering a state: its deadline, or — for `canceled` — right
+ * away, until the non-payment follow-up (subscription ended, invoices written off) is done.
+ */
+const dueAfter = (next: ReturnType<typeof transition>, policy: DunningPolicy): string | null =>
+  next.state === 'canceled' ? next.enteredAt : deadlineOf(next, policy);
+
 /**
  * Applies one dunning event to an org: computes the next state purely, then writes it conditionally
  * on the version read. A lost race (another run applied it first) re-reads and tries again, so a
@@ -71,7 +81,7 @@ export async function applyDunningEvent(
       await deps.dunning.apply(
         updated,
         status.version,
-        deadlineOf(next, policy),
+        dueAfter(next, policy),
         auditEntry(deps, ctx, {
           orgId,
           action: `dunning.${next.state}`,
@@ -103,13 +113,21 @@ export const recordPaymentFailure = (deps: DunningDeps, ctx: CallContext, orgId:
 export const recordPaymentSuccess = (deps: DunningDeps, ctx: CallContext, orgId: string, at: string) =>
   applyDunningEvent(deps, ctx, orgId, { type: 'payment_succeeded', at });
 
-/** The schedule: every org whose deadline has passed moves one step (repeatedly, if it is far behind). */
-export async function advanceDunning(deps: DunningDeps, limit = 100): Promise<{ advanced: number }> {
+/**
+ * The schedule: every org whose deadline has passed moves one step. An org in `canceled` gets the
+ * non-payment follow-up (its paid subscription ended, its open invoices written off), and leaves the due
+ * list only once that is done: a crash in between is finished by the next run.
+ */
+export async function advanceDunning(deps: AdvanceDunningDeps, limit = 100): Promise<{ advanced: number }> {
   const now = deps.clock.now().toISOString();
   const ctx: CallContext = { actor: systemActor('dunning_schedule') };
   let advanced = 0;
   for (const orgId of await deps.dunning.dueOrgs(now, limit)) {
-    await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
+    const status = await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
+    if (status.dunningState === 'canceled') {
+      await deps.nonPayment.canceledForNonPayment(orgId, ctx, now);
+      await deps.dunning.settleDue(orgId, status.version);
+    }
     advanced += 1;
   }
   return { advanced };

@@ -3,9 +3,9 @@ import { notFound } from '../../kernel/errors';
 import { nextPeriod, type Period, periodOf } from '../../kernel/period';
 import type { ActiveTerms } from '../../subscriptions/ports';
 import type { BilledPeriod } from '../domain/billed';
-import type { Invoice } from '../domain/invoice';
+import { applyPaymentTerms, type Invoice } from '../domain/invoice';
 import { type FeeTerms, type PlannedInvoices, planPeriodClose, type RatedPeriodUsage } from '../domain/plan';
-import { billToOf } from '../domain/settings';
+import { billToOf, netDaysOf } from '../domain/settings';
 import {
   bumped,
   type InvoicingDeps,
@@ -63,7 +63,7 @@ export async function planClose(
     if (!billed.get(candidate.key)?.closedAt) continue;
     late.push(await deps.usageRating.ratePeriod(orgId, candidate, now));
   }
-  const plan = planPeriodClose({
+  const planned = planPeriodClose({
     orgId,
     billTo: billToOf(orgId, org.name, settings),
     now,
@@ -77,6 +77,8 @@ export async function planClose(
     creditBalances: account.creditBalances,
     status,
   });
+  const netDays = netDaysOf(settings);
+  const plan = { ...planned, invoices: planned.invoices.map((i) => applyPaymentTerms(i, netDays)) };
   return { plan, billed, settings, account, pending };
 }
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../../kernel/clock';
 import { dependencyUnavailable } from '../../kernel/errors';
+import type { TransactionPart } from '../../kernel/ports';
 
 /**
  * Stripe webhooks in: verify (adapter) → allowlist → inbox claim → enqueue → 2xx. The reconciler
@@ -22,11 +23,10 @@ export const APPLIED_EVENT_TYPES = [
 ] as const;
 
 /**
- * Event types kept in the inbox for the invoicing and dunning capabilities: the reconciler stores them
- * with status `awaiting_handler` and their payload. HAND-OFF POINT: when those capabilities land, they
- * register a handler for these types in reconcile-stripe-event.ts and drain the waiting records.
+ * Event types handed to the collection capability (invoices paid through Stripe): the reconciler passes
+ * them on with their inbox record (see InvoiceEventHandler in ports.ts).
  */
-export const AWAITING_HANDLER_EVENT_TYPES = [
+export const COLLECTION_EVENT_TYPES = [
   'invoice.created',
   'invoice.finalized',
   'invoice.paid',
@@ -41,10 +41,7 @@ export const AWAITING_HANDLER_EVENT_TYPES = [
   'payment_intent.requires_action',
 ] as const;
 
-export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set([
-  ...APPLIED_EVENT_TYPES,
-  ...AWAITING_HANDLER_EVENT_TYPES,
-]);
+export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set([...APPLIED_EVENT_TYPES, ...COLLECTION_EVENT_TYPES]);
 
 export type InboxStatus = 'received' | 'queued' | 'handled' | 'awaiting_handler' | 'ignored' | 'failed' | 'superseded';
 
@@ -60,7 +57,7 @@ export interface InboxRecord {
   readonly payload?: unknown;
 }
 
-/** A terminal outcome; `payload` is kept only for events waiting for a future handler. */
+/** A terminal outcome (`awaiting_handler` and `payload`: records kept before collection existed). */
 export interface InboxOutcome {
   readonly status: Exclude<InboxStatus, 'received' | 'queued'>;
   readonly orgId?: string;
@@ -70,6 +67,8 @@ export interface InboxOutcome {
 }
 
 export interface StripeEventInbox {
+  /** The finish of the record as a part of another write's transaction (its condition: not yet finished). */
+  finishPart(eventId: string, outcome: InboxOutcome, now: Date): TransactionPart;
   /** Conditional put; answers the existing record when the event was seen before. */
   claim(event: { id: string; type: string; created: number }, now: Date): Promise<'claimed' | InboxRecord>;
   markQueued(eventId: string): Promise<void>;
