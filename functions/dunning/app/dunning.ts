@@ -120,15 +120,21 @@ export const recordPaymentSuccess = (deps: DunningDeps, ctx: CallContext, orgId:
  */
 export async function advanceDunning(deps: AdvanceDunningDeps, limit = 100): Promise<{ advanced: number }> {
   const now = deps.clock.now().toISOString();
-  const ctx: CallContext = { actor: systemActor('dunning_schedule') };
   let advanced = 0;
   for (const orgId of await deps.dunning.dueOrgs(now, limit)) {
-    const status = await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
-    if (status.dunningState === 'canceled') {
-      await deps.nonPayment.canceledForNonPayment(orgId, ctx, now);
-      await deps.dunning.settleDue(orgId, status.version);
-    }
+    await advanceOrgDunning(deps, orgId, now);
     advanced += 1;
   }
   return { advanced };
+}
+
+/** One org's turn of the schedule at `now`: a deadline check, and the follow-up of `canceled`. */
+export async function advanceOrgDunning(deps: AdvanceDunningDeps, orgId: string, now: string): Promise<BillingStatus> {
+  const ctx: CallContext = { actor: systemActor('dunning_schedule') };
+  const status = await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
+  if (status.dunningState === 'canceled') {
+    await deps.nonPayment.canceledForNonPayment(orgId, ctx, now);
+    await deps.dunning.settleDue(orgId, status.version);
+  }
+  return status;
 }

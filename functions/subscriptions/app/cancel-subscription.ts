@@ -1,3 +1,4 @@
+import { isAppError } from '../../kernel/errors';
 import type { CallContext } from '../../kernel/ports';
 import { boundaryAfter, type EventDraft, isPaid, proratedLine, termsOf } from '../domain/subscription';
 import {
@@ -70,6 +71,21 @@ export async function cancelSubscription(
  * not owed back (the unpaid invoice is written off instead). Idempotent: no paid subscription, nothing.
  */
 export async function cancelForNonPayment(
+  deps: SubscriptionDeps,
+  ctx: CallContext,
+  orgId: string,
+): Promise<'canceled' | 'not_active'> {
+  // A schedule firing twice races itself here: the loser reads again and finds nothing left to end.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await endForNonPayment(deps, ctx, orgId);
+    } catch (error) {
+      if (!(isAppError(error) && error.code === 'conflict') || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function endForNonPayment(
   deps: SubscriptionDeps,
   ctx: CallContext,
   orgId: string,
