@@ -197,7 +197,12 @@ describe('dunning against a reference model', () => {
       fc.asyncProperty(fc.commands(commands, { maxCommands: 14 }), async (cmds) => {
         const start = Date.parse('2027-01-01T00:00:00.000Z');
         let now = start;
-        const clock = { now: () => new Date(now), set: (ms: number) => void (now = ms) };
+        const clock = {
+          now: () => new Date(now),
+          set: (ms: number) => {
+            now = ms;
+          },
+        };
         const world = collectionWorld(clock);
         const real: World = Object.assign(world, { clock, payNows: 0 });
         const model: Model = {

@@ -29,7 +29,12 @@ describe('invoice events in any order', () => {
         fc.boolean(),
         async (ops, picks, duplicates, concurrent) => {
           let ms = Date.parse('2027-01-01T00:00:00.000Z');
-          const clock = { now: () => new Date((ms += 7)) };
+          const clock = {
+            now: () => {
+              ms += 7;
+              return new Date(ms);
+            },
+          };
           const world = collectionWorld(clock);
           const { deps, stripe } = world;
           await ensureMirrored(deps, systemContext(), { orgId: ORG, invoiceId: INVOICE });
