@@ -1,4 +1,3 @@
-import { invoiceEventHandler } from '../collection/provides-stripe';
 import { compositionRoot, type Kernel } from '../kernel/compose';
 import { createSqsClient } from '../kernel/sqs/client';
 import { stripeClientProvider } from '../kernel/stripe/client';
@@ -7,17 +6,14 @@ import { StripePaymentGateway } from './adapters/stripe-gateway';
 import { buildPaymentsDeps } from './compose';
 
 /**
- * The payments capability with Stripe: the gateway (SetupIntents, payment methods, disputes), the
- * Stripe-events queue the webhook feeds, and collection's handler for invoice events. Only the functions
- * that call Stripe import this module.
+ * The payments capability with Stripe: the gateway (SetupIntents, payment methods, disputes) and the
+ * Stripe-events queue the webhook feeds. Only the functions that call Stripe import this module; the
+ * reconciler adds collection's handler for invoice events (compose-reconciler.ts).
  */
 export function buildStripePaymentsDeps(k: Kernel) {
-  const stripe = stripeClientProvider(k.config);
   return {
     ...buildPaymentsDeps(k),
-    paymentGateway: new StripePaymentGateway(stripe),
-    // HAND-OFF: invoice and payment-intent events are the collection capability's.
-    invoiceEvents: invoiceEventHandler(k, stripe),
+    paymentGateway: new StripePaymentGateway(stripeClientProvider(k.config)),
     stripeEventQueue: new SqsStripeEventQueue(createSqsClient(k.config), k.config.stripeEventsQueueUrl),
   };
 }

@@ -13,10 +13,8 @@ import { loadConfig, type RuntimeConfig } from '../../functions/kernel/config';
 import { buildNoticesDeps, setDepsForTesting as setNotices } from '../../functions/notices/compose';
 import { buildOrgsDeps, setDepsForTesting as setOrgs } from '../../functions/orgs/compose';
 import { setDepsForTesting as setPayments } from '../../functions/payments/compose';
-import {
-  buildStripePaymentsDeps,
-  setDepsForTesting as setStripePayments,
-} from '../../functions/payments/compose-stripe';
+import { buildReconcilerDeps, setDepsForTesting as setReconciler } from '../../functions/payments/compose-reconciler';
+import { setDepsForTesting as setStripePayments } from '../../functions/payments/compose-stripe';
 import { buildSubscriptionsDeps, setDepsForTesting as setSubscriptions } from '../../functions/subscriptions/compose';
 import { buildUsageDeps, setDepsForTesting as setUsage } from '../../functions/usage/compose';
 
@@ -36,7 +34,7 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock) {
     ...kernel,
     ...buildAuditDeps(kernel),
     ...buildDunningDeps(kernel),
-    ...buildStripePaymentsDeps(kernel),
+    ...buildReconcilerDeps(kernel),
     ...buildUsageDeps(kernel),
     ...buildSubscriptionsDeps(kernel),
     ...buildInvoicePdfDeps(kernel),
@@ -60,6 +58,7 @@ export function setDepsForTesting(deps: Deps | undefined): void {
   setDunning(deps);
   setPayments(deps);
   setStripePayments(deps);
+  setReconciler(deps);
   setUsage(deps);
   setSubscriptions(deps);
   setInvoicing(deps);

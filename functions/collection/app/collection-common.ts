@@ -165,7 +165,8 @@ async function effects(deps: CollectionDeps, ctx: CallContext, invoice: Invoice,
   const owed = status === 'open';
   if (owed) {
     for (const attempt of merged.newAttempts.filter((a) => a.outcome !== 'succeeded')) {
-      await deps.standing.paymentFailed(invoice.orgId, ctx, attempt.at);
+      // Our clock, not the charge's: dunning's deadlines run on the product's time.
+      await deps.standing.paymentFailed(invoice.orgId, ctx, at);
       collected = { ...collected, dunningStartedAt: collected.dunningStartedAt ?? at };
       await noticeFailed(deps, invoice, attempt, link);
     }

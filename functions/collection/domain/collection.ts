@@ -140,13 +140,15 @@ export function mergeObservation(
         observedAt,
       };
   const status = movesForward(current.status, observed.status) ? observed.status : current.status;
-  const failures = attempts.filter((a) => a.outcome !== 'succeeded');
+  // Dates that drive our schedules (retries, dunning) are on our clock: when we learned of the failure
+  // or the payment. Each attempt keeps Stripe's own time of its charge.
+  const failed = attempts.some((a) => a.outcome !== 'succeeded');
   const collected: Collected = {
     ...current.collected,
     stripe,
     attempts,
-    firstFailedAt: current.collected.firstFailedAt ?? failures[0]?.at ?? null,
-    paidAt: status === 'paid' ? (current.collected.paidAt ?? observed.paidAt ?? observedAt) : current.collected.paidAt,
+    firstFailedAt: current.collected.firstFailedAt ?? (failed ? observedAt : null),
+    paidAt: status === 'paid' ? (current.collected.paidAt ?? observedAt) : current.collected.paidAt,
   };
   const linkChanged = JSON.stringify(stripe) !== JSON.stringify(current.collected.stripe);
   const statusChanged = status !== current.status;
