@@ -1,5 +1,6 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
+import { ulid } from 'ulid';
 import { collectInvoice, retryPayment } from '../../../functions/collection/app/collect-invoices';
 import { reconcileOrg } from '../../../functions/collection/app/reconcile-ledger';
 import { advanceOrgDunning } from '../../../functions/dunning/app/dunning';
@@ -12,6 +13,7 @@ import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { handler as reconcileStripeEvents } from '../../../functions/payments/queue/reconcile-stripe-events';
 import { QUEUES } from '../../../functions/queues';
 import { type Poller, startPoller } from '../../../scripts/local/poller';
+import { createQueues } from '../../../scripts/local/sqs';
 import { type StripeSandbox, startStripeSandbox } from '../../../scripts/stripe-sandbox';
 import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
@@ -45,6 +47,12 @@ const sqs = createSqsClient(loadConfig());
 const queueUrl = () => process.env.STRIPE_EVENTS_QUEUE_URL!;
 
 beforeAll(async () => {
+  // A Stripe-events queue of this file's own: another file's poller on a shared queue would take our
+  // events (and we theirs) and reconcile them against the wrong sandbox.
+  const definition = QUEUES.find((q) => q.id === 'stripeEvents')!;
+  const own = { ...definition, name: `collection-e2e-${ulid().toLowerCase()}` };
+  const created = (await createQueues(sqs, [own])).stripeEvents;
+  process.env.STRIPE_EVENTS_QUEUE_URL = created.url;
   sandbox = await startStripeSandbox({
     port: 0,
     webhookSecret: WEBHOOK_SECRET,
@@ -62,8 +70,10 @@ beforeAll(async () => {
   stripe = new Stripe(SECRET_KEY, stripeOptions({ stripeApiUrl: sandbox.url }));
   poller = startPoller({
     sqs,
-    queueUrl: queueUrl(),
-    definition: QUEUES.find((q) => q.id === 'stripeEvents')!,
+    queueUrl: created.url,
+    queueArn: created.arn,
+    dlqUrl: created.dlqUrl,
+    definition: own,
     handler: reconcileStripeEvents,
     retryDelaySeconds: 1,
   });
