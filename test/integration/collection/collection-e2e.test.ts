@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { ulid } from 'ulid';
 import { collectInvoice, retryPayment } from '../../../functions/collection/app/collect-invoices';
+import { startOverdueDunning } from '../../../functions/collection/app/overdue';
 import { reconcileOrg } from '../../../functions/collection/app/reconcile-ledger';
 import { advanceOrgDunning } from '../../../functions/dunning/app/dunning';
 import { closeOrgPeriod } from '../../../functions/invoicing/app/close-period';
@@ -140,9 +141,17 @@ async function saveCard(org: TestOrg, testCard: string, defaults: number): Promi
 }
 
 /** A new org with a card, a `payment_failed` contact and Team, with March closed into one period invoice. */
-async function invoicedOrg(card: string) {
+async function invoicedOrg(card: string, settings?: Record<string, unknown>) {
   clock.set('2027-03-02T00:00:00.000Z');
   const org = await api.newOrg();
+  if (settings) {
+    const put = await api.request('PUT /v1/orgs/{org}/billing-settings', {
+      token: org.tokens.owner,
+      params: { org: org.id },
+      body: settings,
+    });
+    expect(put.status).toBe(200);
+  }
   const contact = await api.request('POST /v1/orgs/{org}/contacts', {
     token: org.tokens.owner,
     params: { org: org.id },
@@ -295,6 +304,58 @@ describe('collection end to end (close → Stripe → webhooks → dunning → p
       body: { payment_method_id: visa },
     });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('a card that needs 3-D Secure: the attempt requires action and the notice links the hosted page', async () => {
+    const { org, invoiceId } = await invoicedOrg('pm_card_authenticationRequired');
+    await collectInvoice(deps, { orgId: org.id, invoiceId });
+    await quiescent();
+    const invoice = await invoiceOf(org, invoiceId);
+    expect(invoice.payment_attempts).toEqual([
+      expect.objectContaining({ outcome: 'requires_action', decline_code: 'authentication_required' }),
+    ]);
+    const notices = (await get(org, 'GET /v1/orgs/{org}/notifications')).data as {
+      kind: string;
+      subject: string;
+      body: string;
+    }[];
+    expect(notices.filter((n) => n.kind === 'payment_failed')).toEqual([
+      expect.objectContaining({
+        subject: expect.stringContaining('Authenticate the payment'),
+        body: expect.stringContaining(invoice.hosted_invoice_url),
+      }),
+    ]);
+    expect((await statusOf(org)).dunning_state).toBe('past_due');
+  });
+
+  it('net 30: sent, not charged, due in 30 days; unpaid past due, dunning starts once; paid on the hosted page, it ends', async () => {
+    const { org, invoiceId } = await invoicedOrg('pm_card_visa', { net_days: 30 });
+    const ref = { orgId: org.id, invoiceId };
+    const issued = await invoiceOf(org, invoiceId);
+    const due = new Date(Date.parse(AFTER_GRACE) + 30 * DAY).toISOString();
+    expect(issued).toMatchObject({ collection_method: 'send_invoice', days_until_due: 30, due_at: due });
+    expect(await collectInvoice(deps, ref)).toBe('sent');
+    await quiescent();
+    const sent = await invoiceOf(org, invoiceId);
+    expect(sent).toMatchObject({ status: 'open', payment_attempts: [], hosted_invoice_url: expect.any(String) });
+    const atStripe = stripeInvoices(await customerOf(org.id))[0]!;
+    expect(atStripe).toMatchObject({ collection_method: 'send_invoice', status: 'open', amount_paid: 0 });
+    expect(atStripe.due_date).toBe(Date.parse(due) / 1000);
+
+    clock.set(new Date(Date.parse(due) - 60_000).toISOString());
+    expect(await startOverdueDunning(deps, ref)).toBe('not_due');
+    clock.set(new Date(Date.parse(due) + 3_600_000).toISOString());
+    expect(await startOverdueDunning(deps, ref)).toBe('overdue');
+    expect(await startOverdueDunning(deps, ref)).toBe('nothing_to_do');
+    expect(await statusOf(org)).toMatchObject({ dunning_state: 'past_due', freeze_reasons: ['dunning'] });
+    const notices = (await get(org, 'GET /v1/orgs/{org}/notifications')).data as { cause: string }[];
+    expect(notices.filter((n) => n.cause === `invoice_overdue:${invoiceId}`)).toHaveLength(1);
+
+    // The customer pays on Stripe's hosted page (here: the card on file, as the page would charge it).
+    await stripe.invoices.pay(atStripe.id);
+    await quiescent();
+    expect(await invoiceOf(org, invoiceId)).toMatchObject({ status: 'paid' });
+    expect((await statusOf(org)).dunning_state).toBe('none');
   });
 
   it('left unpaid: retries, then grace → suspended (not entitled) → canceled (free tier, invoice uncollectible), each once', async () => {
