@@ -14,6 +14,9 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   reporters: ['default', '<rootDir>/test/counts-reporter.js'],
+  // Jest reads testTimeout only here, not per project (a project's own was ignored: every test had 5 s,
+  // which integration tests exceed on a loaded 2-core machine). Tests that need longer say so.
+  testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

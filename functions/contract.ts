@@ -1,5 +1,6 @@
 import { API_CONTRACT } from './api/contract';
 import { AUDIT_CONTRACT } from './audit/contract';
+import { COLLECTION_CONTRACT } from './collection/contract';
 import { CONTRACTS_CONTRACT } from './contracts/contract';
 import { INVOICING_CONTRACT } from './invoicing/contract';
 import type { RouteContract } from './kernel/http/contract';
@@ -24,6 +25,7 @@ export const CONTRACT = {
   ...USAGE_CONTRACT,
   ...INVOICING_CONTRACT,
   ...CONTRACTS_CONTRACT,
+  ...COLLECTION_CONTRACT,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteId = keyof typeof CONTRACT;

@@ -75,7 +75,8 @@ export type Capability =
   | 'payments'
   | 'notices'
   | 'invoicing'
-  | 'contracts';
+  | 'contracts'
+  | 'collection';
 
 const http = (capability: Capability, file: string) => `functions/${capability}/http/${file}.ts`;
 
@@ -480,6 +481,26 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: [...BILLING_ADMINS, 'platform'],
     entry: http('contracts', 'get-contract-history'),
     summary: 'Every version and transition, with before and after',
+  },
+  // Collection: invoices paid through Stripe.
+  {
+    id: 'payInvoice',
+    method: 'POST',
+    path: '/v1/orgs/{org}/invoices/{id}/pay',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('collection', 'pay-invoice'),
+    summary: 'Pay an open invoice now with the default or a named payment method of the org: paid, or why not',
+    needs: ['stripe_secret'],
+  },
+  {
+    id: 'getReconciliation',
+    method: 'GET',
+    path: '/v1/orgs/{org}/reconciliation',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('collection', 'get-reconciliation'),
+    summary: "The latest ledger ↔ Stripe drift report of the org's invoices and payment attempts",
   },
 ];
 

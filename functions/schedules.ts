@@ -48,6 +48,35 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
       'Activates signed contracts at their start, expires them at their end, sends commitment and term-end notices',
   },
   {
+    id: 'collectInvoices',
+    everyMinutes: 1,
+    entry: 'functions/collection/schedule/collect-invoices.ts',
+    description: 'Mirrors issued invoices to Stripe and charges those charged automatically (the collection outbox)',
+    needs: ['stripe_secret'],
+  },
+  {
+    id: 'retryPayments',
+    everyMinutes: 60,
+    entry: 'functions/collection/schedule/retry-payments.ts',
+    description:
+      'Charges failed invoices again on day 1, 3, 5 and 7 after the failure, with the default payment method',
+    needs: ['stripe_secret'],
+  },
+  {
+    id: 'startOverdueDunning',
+    everyMinutes: 60,
+    entry: 'functions/collection/schedule/start-overdue-dunning.ts',
+    description: 'Starts dunning for net-terms invoices unpaid past their due date',
+    needs: ['stripe_secret'],
+  },
+  {
+    id: 'reconcileLedger',
+    everyMinutes: 1440,
+    entry: 'functions/collection/schedule/reconcile-ledger.ts',
+    description: "Compares every org's invoices and payment attempts with Stripe's and records the drift report",
+    needs: ['stripe_secret'],
+  },
+  {
     id: 'deliverNotices',
     everyMinutes: 1,
     entry: 'functions/notices/schedule/deliver-notices.ts',

@@ -72,7 +72,7 @@ export function buildOpenApiDocument(serverUrl?: string): JsonSchema {
       ...(contract.body
         ? {
             requestBody: {
-              required: true,
+              required: !contract.bodyOptional,
               content: { 'application/json': { schema: schemaOf(contract.body, 'input') } },
             },
           }

@@ -74,6 +74,7 @@ export const SubscriptionEventResponse = z.object({
   from: TermsWire.nullable(),
   to: TermsWire.nullable(),
   model_switched: z.boolean(),
+  reason: z.enum(['non_payment']).nullable().describe('why a cancellation was not the customer’s choice'),
 });
 
 export const SubscriptionResponse = z.object({

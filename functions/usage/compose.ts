@@ -33,6 +33,7 @@ export function buildUsageDeps(k: Kernel) {
     dimensions: new DimensionBounds(store),
     budgets: new DynamoBudgetStore(k.db, k.config.tableName),
     anomalies: new DynamoAnomalyStore(k.db, k.config.tableName),
+    billingStatus: k.billingStatus,
     terms,
     // No commitments until the enterprise contracts capability provides them (the forecast's hook).
     commitments: { commitmentsInForce: async () => [] } satisfies CommitmentReader,

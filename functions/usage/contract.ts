@@ -290,6 +290,10 @@ export const EntitlementQuery = z.object({
 });
 export const EntitlementResponse = z.object({
   allowed: z.boolean(),
+  reason: z
+    .enum(['suspended', 'limit'])
+    .nullable()
+    .describe('why not: suspended for non-payment (dunning), or a block limit used up (blocked_by)'),
   blocked_by: z.array(z.string()),
   period: PeriodWire,
   as_of: IsoTimestamp,

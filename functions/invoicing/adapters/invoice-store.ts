@@ -128,6 +128,18 @@ export class DynamoInvoiceStore implements InvoiceStore {
         TableName: t,
         Item: item('invoice', keys.invoice(invoice.orgId, invoice.id), invoice, {
           ...keys.invoiceStatusIndex(invoice.orgId, invoice.status, invoice.id),
+          // The collection outbox: written with the invoice itself, so an issued invoice with something to
+          // pay is always collected (the collection schedule charges it), and nothing else calls Stripe here.
+          ...(invoice.status === 'open' && invoice.amountDueMinor > 0 && invoice.issuedAt
+            ? keys.collectionDue(
+                'collect',
+                invoice.orgId,
+                invoice.id,
+                invoice.issuedAt,
+                keys.periodCloseShardOf(invoice.orgId),
+              )
+            : {}),
+          version: 1,
         }),
         // A draft may be finalized; a finalized invoice is never written over by a second run.
         ConditionExpression: 'attribute_not_exists(PK) OR #data.#status = :draft',

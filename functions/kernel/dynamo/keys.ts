@@ -361,6 +361,30 @@ export const keys = {
     GSI1SK: invoiceId,
   }),
   invoiceStatusPartition: (orgId: string, status: string): string => `INVOICES#${orgId}#${status}`,
+  /**
+   * The collection work lists, on the invoice item's GSI2 (an invoice waits on at most one at a time):
+   * `collect` — issued with something to pay, not yet mirrored to Stripe and charged (set in the
+   * finalization's own transaction: the transactional outbox), or its status still to be synced to
+   * Stripe; `retry` — a failed charge's next automatic retry; `overdue` — a net-terms invoice's due date.
+   * Sort key `<when ISO>#<org>#<invoice>`, read `<= now` shard by shard (the org's period-close shard).
+   */
+  collectionQueues: ['collect', 'retry', 'overdue'] as const,
+  collectionDuePartition: (queue: 'collect' | 'retry' | 'overdue', shard: number): string =>
+    `COLLECTION_${queue.toUpperCase()}#${shard}`,
+  collectionDue: (
+    queue: 'collect' | 'retry' | 'overdue',
+    orgId: string,
+    invoiceId: string,
+    at: string,
+    shard: number,
+  ) => ({
+    GSI2PK: `COLLECTION_${queue.toUpperCase()}#${shard}`,
+    GSI2SK: `${at}#${orgId}#${invoiceId}`,
+  }),
+  /** The org's latest ledger ↔ Stripe drift report (get by org), written by the daily reconciliation. */
+  reconciliationReport: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'RECONCILIATION' }),
+  /** The latest fleet-wide drift run (one item): what `npm run reconcile` and operators read. */
+  reconciliationRun: { PK: 'RECONCILIATION_RUN', SK: 'LATEST' } as TableKey,
   /** The org's invoicing account (get by org): number sequence, fixed prefix, credit balance. */
   invoicingAccount: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'INVOICING_ACCOUNT' }),
   /** What has been invoiced of one period (get by org + period; BatchGet for a close's few periods). */

@@ -144,7 +144,21 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
         request.response = finish(request.event, errorOut(request.error), request.internal.startedAt as number);
       },
     });
-  if (contract.body) handler.use(httpJsonBodyParser());
+  if (contract.body) {
+    const parser = httpJsonBodyParser();
+    handler.use(
+      contract.bodyOptional
+        ? {
+            // No bytes at all is "no body"; anything sent must still be JSON.
+            before: async (request) => {
+              const body = request.event.body;
+              if (body === undefined || body === null || body === '') return;
+              await parser.before!(request);
+            },
+          }
+        : parser,
+    );
+  }
 
   function finish(
     event: APIGatewayProxyEventV2WithJWTAuthorizer,

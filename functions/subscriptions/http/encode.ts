@@ -103,6 +103,7 @@ export const encodeEvent = (e: SubscriptionEvent) => ({
   from: e.from ? encodeTerms(e.from) : null,
   to: e.to ? encodeTerms(e.to) : null,
   model_switched: e.modelSwitched ?? false,
+  reason: e.reason ?? null,
 });
 
 export const encodeChange = (c: SubscriptionChange, now: Date) => ({

@@ -3,7 +3,7 @@ import type { Clock } from '../../kernel/clock';
 import { notFound, validation } from '../../kernel/errors';
 import { type Currency, formatMajor } from '../../kernel/money';
 import { type Period, periodOf } from '../../kernel/period';
-import type { CallContext, IdGenerator } from '../../kernel/ports';
+import type { BillingStatusReader, CallContext, IdGenerator } from '../../kernel/ports';
 import type { UsageCell } from '../../kernel/pricing/quantities';
 import { ratePeriod } from '../../kernel/pricing/rating';
 import type { NoticeOutbox } from '../../notices/ports';
@@ -246,6 +246,8 @@ export async function putBudgets(
 
 export interface Entitlement {
   readonly allowed: boolean;
+  /** Why not: `suspended` (dunning: the org is suspended for non-payment), or `limit` (a block limit is used up). */
+  readonly reason: 'suspended' | 'limit' | null;
   readonly period: Period;
   readonly asOf: string;
   readonly currency: Currency;
@@ -260,16 +262,22 @@ export interface Entitlement {
  * used up.
  */
 export async function getEntitlement(
-  deps: BudgetDeps,
+  deps: BudgetDeps & { readonly billingStatus: BillingStatusReader },
   orgId: string,
   usage: { agentId?: string; model?: string; connectionId?: string },
 ): Promise<Entitlement> {
   const now = deps.clock.now();
-  const { period, terms, statuses } = await evaluate(deps, orgId, now);
+  // The billing status in the same round trip: an org suspended for non-payment may not use anything.
+  const [{ period, terms, statuses }, status] = await Promise.all([
+    evaluate(deps, orgId, now),
+    deps.billingStatus.get(orgId),
+  ]);
   const limits = statuses.filter((s) => appliesTo(s.scope, usage));
   const blockedBy = limits.filter((s) => s.action === 'block' && s.exhausted).map((s) => s.id);
+  const suspended = status?.dunningState === 'suspended';
   return {
-    allowed: blockedBy.length === 0,
+    allowed: !suspended && blockedBy.length === 0,
+    reason: suspended ? 'suspended' : blockedBy.length > 0 ? 'limit' : null,
     period,
     asOf: now.toISOString(),
     currency: terms.currency,

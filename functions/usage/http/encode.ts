@@ -229,6 +229,7 @@ export const encodeBudgets = (v: BudgetsView) => ({
 
 export const encodeEntitlement = (e: Entitlement) => ({
   allowed: e.allowed,
+  reason: e.reason,
   blocked_by: e.blockedBy,
   period: encodePeriod(e.period),
   as_of: e.asOf,
