@@ -14,12 +14,13 @@ if (skipBundling === true || skipBundling === 'true') app.node.setContext('aws:c
 try {
   // Account/region come from the CLI profile at deploy time; synth stays environment-agnostic and offline.
   const stateful = new BillingStatefulStack(app, 'BillingStatefulStack', {
-    description: 'Billing layer: DynamoDB table and SQS queues (data; retained)',
+    description: 'Billing layer: DynamoDB table, SQS queues and the exports bucket (data; retained)',
   });
   new BillingApiStack(app, 'BillingApiStack', {
     description: 'Billing layer: HTTP API, functions, queue consumers and schedules (stateless)',
     table: stateful.table,
     queues: stateful.queues,
+    exportsBucket: stateful.exportsBucket,
   });
 } catch (err) {
   // A handler named in a table but not written yet is an expected state of the worktree: say which, no trace.

@@ -3,7 +3,7 @@
  * so both sides redrive and batch identically.
  */
 export interface QueueDefinition {
-  readonly id: 'usage' | 'stripeEvents';
+  readonly id: 'usage' | 'stripeEvents' | 'exports';
   /** Physical base name locally; CDK lets CloudFormation name them. */
   readonly name: string;
   readonly visibilityTimeoutSeconds: number;
@@ -20,6 +20,8 @@ export interface QueueDefinition {
    * rather than being received by nothing.
    */
   readonly consumerEntry?: string;
+  /** The consumer's Lambda timeout when not CONSUMER_TIMEOUT_SECONDS (a long job); visibility ≥ it. */
+  readonly consumerTimeoutSeconds?: number;
 }
 
 export const QUEUES: readonly QueueDefinition[] = [
@@ -43,6 +45,20 @@ export const QUEUES: readonly QueueDefinition[] = [
     maxBatchingWindowSeconds: 0,
     dlqRetentionDays: 14,
     consumerEntry: 'functions/payments/queue/reconcile-stripe-events.ts',
+  },
+  {
+    id: 'exports',
+    name: 'billing-exports',
+    // A build may run up to the 15-minute consumer timeout; twice that before a failed receive is tried
+    // again (not six times: the mapping only needs slack for its own retries, and three receives of 30 min
+    // stay inside the job's build deadline, see export/domain/export-job.ts).
+    visibilityTimeoutSeconds: 1_800,
+    maxReceiveCount: 3,
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    dlqRetentionDays: 14,
+    consumerEntry: 'functions/export/queue/build-exports.ts',
+    consumerTimeoutSeconds: 900,
   },
 ];
 

@@ -1,6 +1,7 @@
 import { buildAuditDeps, setDepsForTesting as setAudit } from '../../functions/audit/compose';
 import { buildContractsDeps, setDepsForTesting as setContracts } from '../../functions/contracts/compose';
 import { buildDunningDeps, setDepsForTesting as setDunning } from '../../functions/dunning/compose';
+import { buildExportDeps, setDepsForTesting as setExport } from '../../functions/export/compose';
 import { setDepsForTesting as setInvoicing } from '../../functions/invoicing/compose';
 import { buildInvoicePdfDeps, setDepsForTesting as setInvoicePdf } from '../../functions/invoicing/compose-pdf';
 import type { Clock } from '../../functions/kernel/clock';
@@ -37,6 +38,7 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock) {
     ...buildSubscriptionsDeps(kernel),
     ...buildInvoicePdfDeps(kernel),
     ...buildContractsDeps(kernel),
+    ...buildExportDeps(kernel),
     // The owning capability's full stores, where others hold only a port of them.
     ...orgs,
     ...notices,
@@ -61,4 +63,5 @@ export function setDepsForTesting(deps: Deps | undefined): void {
   setInvoicing(deps);
   setInvoicePdf(deps);
   setContracts(deps);
+  setExport(deps);
 }

@@ -1,5 +1,6 @@
 import type { BillingSettingsView } from '../app/billing-settings';
 import type { Invoice, InvoiceLine, PostalAddress } from '../domain/invoice';
+import type { CreditMovement } from '../ports';
 
 /** Domain (camelCase) → wire (snake_case). The shapes are the response schemas in invoicing/contract.ts. */
 const address = (a: PostalAddress | undefined) =>
@@ -76,4 +77,12 @@ export const encodeSettings = (v: BillingSettingsView) => ({
   credit_balances: { ...v.creditBalances },
   updated_at: v.settings.version === 0 ? null : v.settings.updatedAt,
   version: v.settings.version,
+});
+
+export const encodeCreditMovement = (m: CreditMovement) => ({
+  invoice_id: m.invoiceId,
+  currency: m.currency,
+  delta_minor: m.deltaMinor,
+  balance_after_minor: m.balanceAfterMinor,
+  at: m.at,
 });

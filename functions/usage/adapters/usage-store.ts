@@ -8,7 +8,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { addDays, epochSeconds } from '../../kernel/clock';
 import { cancellationReasons } from '../../kernel/dynamo/client';
 import { ITEM_SCHEMA_VERSION, keys, type TableKey } from '../../kernel/dynamo/keys';
-import { partitionQuery, queryAllItems, queryPartitionPage } from '../../kernel/dynamo/pagination';
+import { partitionData, partitionQuery, queryAllItems, queryPartitionPage } from '../../kernel/dynamo/pagination';
 import { dayKey, periodOf } from '../../kernel/period';
 import type { Page } from '../../kernel/ports';
 import type { UsageCell } from '../../kernel/pricing/quantities';
@@ -362,6 +362,11 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
       ...options,
       newestFirst: true,
     });
+  }
+
+  /** Every quarantined event of the org, oldest first, a page at a time (the billing export). */
+  rejectedAll(orgId: string): AsyncIterable<RejectedUsage> {
+    return partitionData<RejectedUsage>(this.db, this.tableName, keys.usageRejectedPartition(orgId));
   }
 
   /** Late usage per period (for the invoicing capability): cells summed over shards, per stretch. */
