@@ -49,10 +49,10 @@ export const QUEUES: readonly QueueDefinition[] = [
   {
     id: 'exports',
     name: 'billing-exports',
-    // A build may run up to the 15-minute consumer timeout; twice that before a failed receive is tried
-    // again (not six times: the mapping only needs slack for its own retries, and three receives of 30 min
-    // stay inside the job's build deadline, see export/domain/export-job.ts).
-    visibilityTimeoutSeconds: 1_800,
+    // A build may run up to its 15-minute timeout: six times that, as for the other consumers. Three
+    // receives stay inside the job's build deadline (export/domain/export-job.ts); a user who does not want
+    // to wait for a retry asks again (`GET …/export` reuses an export only while it is under 5 minutes old).
+    visibilityTimeoutSeconds: 5_400,
     maxReceiveCount: 3,
     batchSize: 1,
     maxBatchingWindowSeconds: 0,

@@ -29,7 +29,7 @@ import { SCHEDULES, type ScheduleDefinition } from '../functions/schedules';
 import { TABLE_SCHEMA } from '../functions/table-schema';
 import { BillingAlarms } from './alarms';
 import { assertHandlersExist, BillingFunction } from './billing-function';
-import type { BillingQueue, QueueId } from './stateful-stack';
+import { type BillingQueue, exportsBucketArnExportName, type QueueId } from './stateful-stack';
 
 /**
  * The item actions the adapters use (transactions are authorized per contained item action, so there is no
@@ -58,6 +58,9 @@ const QUEUE_NEEDS: Partial<Record<Need, { queueId: QueueId; env: string }>> = {
   stripe_events_queue: { queueId: 'stripeEvents', env: 'STRIPE_EVENTS_QUEUE_URL' },
   exports_queue: { queueId: 'exports', env: 'EXPORTS_QUEUE_URL' },
 };
+
+/** Every export document is under this prefix of the exports bucket (export/domain/export-job.ts). */
+export const EXPORT_OBJECT_PREFIX = 'exports/';
 
 /** The consumers' needs beyond the route and schedule tables' (only the export builder writes documents). */
 type ConsumerNeed = Need | 'exports_bucket_write';
@@ -367,14 +370,19 @@ export class BillingApiStack extends Stack {
       const queueNeed = need === 'exports_bucket_write' ? undefined : QUEUE_NEEDS[need];
       // Export documents: presigning a download needs GetObject on the signer's role; the builder only puts
       // (multipart: PutObject covers its parts) and aborts a failed upload. Scoped to the documents' prefix.
-      if (need === 'exports_bucket') this.exportsBucket.grantRead(fn.fn, 'exports/*');
-      if (need === 'exports_bucket_write') {
+      if (need === 'exports_bucket' || need === 'exports_bucket_write') {
+        const bucketArn = exportsBucketArnExportName(Stack.of(this.exportsBucket).stackName);
         fn.fn.addToRolePolicy(
           new iam.PolicyStatement({
-            actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-            resources: [this.exportsBucket.arnForObjects('exports/*')],
+            actions: need === 'exports_bucket' ? ['s3:GetObject'] : ['s3:PutObject', 's3:AbortMultipartUpload'],
+            resources: [Fn.join('', [Fn.importValue(bucketArn), `/${EXPORT_OBJECT_PREFIX}*`])],
           }),
         );
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${bucketArn}/${EXPORT_OBJECT_PREFIX}*]`,
+          reason:
+            'Export documents are one object per export (exports/<org>/<export>.json[.gz]), named when the export is built: the grant is the documents’ prefix with object actions only (no List, no bucket actions).',
+        });
       }
       // SendMessage only (not grantSendMessages, which adds GetQueueAttributes/GetQueueUrl): the URL comes
       // from the environment and SSE-SQS needs no KMS permission.

@@ -8,6 +8,12 @@ import { QUEUES, type QueueDefinition } from '../functions/queues';
 /** Export documents are kept this long (a new export can always be built). */
 export const EXPORT_RETENTION_DAYS = 7;
 
+/**
+ * The CloudFormation export of the exports bucket's ARN, named explicitly: the API stack's grants import it
+ * by this name, so cdk-nag's finding on the grant (which names the import) can be acknowledged exactly.
+ */
+export const exportsBucketArnExportName = (statefulStackName: string) => `${statefulStackName}-ExportsBucketArn`;
+
 import { TABLE_SCHEMA } from '../functions/table-schema';
 
 export type QueueId = QueueDefinition['id'];
@@ -120,6 +126,10 @@ export class BillingStatefulStack extends Stack {
     // is granted sqs:SendMessage on its ARN by its own stack; the DLQ URLs are where redrives start.
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'ExportsBucketName', { value: this.exportsBucket.bucketName });
+    new CfnOutput(this, 'ExportsBucketArn', {
+      value: this.exportsBucket.bucketArn,
+      exportName: exportsBucketArnExportName(this.stackName),
+    });
     for (const [id, q] of queues) {
       new CfnOutput(this, `${id}QueueUrl`, { value: q.queue.queueUrl });
       new CfnOutput(this, `${id}QueueArn`, { value: q.queue.queueArn });

@@ -47,9 +47,9 @@ export const DOWNLOAD_URL_SECONDS = 15 * 60;
 export const ENQUEUE_GRACE_MS = 60_000;
 /**
  * A build still `building` this long after it was enqueued has failed (every receive timed out or the
- * consumer is gone): the sweep marks it so. Longer than the queue's three receives of 30 minutes each.
+ * consumer is gone): the sweep marks it so. Longer than the exports queue's three receives of 90 minutes.
  */
-export const BUILD_DEADLINE_MS = 100 * 60_000;
+export const BUILD_DEADLINE_MS = 5 * 60 * 60_000;
 
 /** The objects of one export (expired by the bucket's lifecycle rule after 7 days). */
 export const objectKeysOf = (orgId: string, exportId: string) => ({
