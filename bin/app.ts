@@ -15,12 +15,13 @@ if (skipBundling === true || skipBundling === 'true') app.node.setContext('aws:c
 try {
   // Account/region come from the CLI profile at deploy time; synth stays environment-agnostic and offline.
   const stateful = new BillingStatefulStack(app, 'BillingStatefulStack', {
-    description: 'Billing layer: DynamoDB table and SQS queues (data; retained)',
+    description: 'Billing layer: DynamoDB table, SQS queues and the exports bucket (data; retained)',
   });
   const api = new BillingApiStack(app, 'BillingApiStack', {
     description: 'Billing layer: HTTP API, functions, queue consumers and schedules (stateless)',
     table: stateful.table,
     queues: stateful.queues,
+    exportsBucket: stateful.exportsBucket,
   });
   new BillingConsoleStack(app, 'BillingConsoleStack', {
     description: 'Billing console: static site (S3 + CloudFront with origin access control), /v1 forwarded to the API',

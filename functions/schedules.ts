@@ -10,7 +10,7 @@ export interface ScheduleDefinition {
   readonly entry: string;
   readonly description: string;
   /** Extra grants beyond the table (CDK gives exactly these). */
-  readonly needs?: readonly ('email' | 'stripe_secret')[];
+  readonly needs?: readonly ('email' | 'stripe_secret' | 'exports_queue')[];
   /**
    * The job isolates failing items (an org that fails is logged and retried next run while the rest
    * finish) and publishes `ScheduledItemFailures` (kernel/metrics.ts): CDK alarms when it persists.
@@ -83,5 +83,12 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
     description: 'Sends pending notices from the outbox to the billing contacts subscribed to them',
     needs: ['email'],
     isolatesItemFailures: true,
+  },
+  {
+    id: 'sweepExports',
+    everyMinutes: 5,
+    entry: 'functions/export/schedule/sweep-exports.ts',
+    description: 'Enqueues billing exports whose enqueue was lost, and marks builds past their deadline failed',
+    needs: ['exports_queue'],
   },
 ];

@@ -175,3 +175,15 @@ export const CONTRACTS_CONTRACT = {
   getContractUtilization: { params: ContractPath, responses: { 200: UtilizationResponse } },
   getContractHistory: { params: ContractPath, responses: { 200: listOf(ContractEventResponse) } },
 } as const;
+
+export const ContractRecord = z.object({
+  id: z.string(),
+  created_at: IsoTimestamp.describe('when its first version was drafted'),
+  current: ContractResponse.describe('as `GET …/contracts/{id}` answers'),
+  versions: z.array(VersionWire).describe('every version, oldest first'),
+  history: z.array(ContractEventResponse).describe('every version drafted and transition, oldest first'),
+  utilization: UtilizationResponse.describe('per contract year (as `GET …/contracts/{id}/utilization` answers)'),
+});
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const CONTRACTS_EXPORT_SECTIONS = { contracts: ContractRecord } as const;

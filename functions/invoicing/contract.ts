@@ -164,3 +164,18 @@ export const INVOICING_CONTRACT = {
   getUpcomingInvoice: { params: OrgPath, responses: { 200: InvoiceResponse } },
   getInvoice: { params: InvoicePath, responses: { 200: InvoiceResponse }, alsoProduces: ['application/pdf'] },
 } as const;
+
+export const CreditMovementWire = z.object({
+  invoice_id: z.string().describe('the invoice that moved the balance'),
+  currency: z.string(),
+  delta_minor: MinorUnits.describe('negative: credit used on the invoice; positive: a negative total carried'),
+  balance_after_minor: MinorUnits,
+  at: IsoTimestamp,
+});
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const INVOICING_EXPORT_SECTIONS = {
+  billing_settings: BillingSettingsResponse,
+  invoices: InvoiceResponse,
+  credit_movements: CreditMovementWire,
+} as const;

@@ -12,6 +12,14 @@ export interface RuntimeConfig {
   readonly sqsEndpoint?: string;
   readonly usageQueueUrl?: string;
   readonly stripeEventsQueueUrl?: string;
+  /** The queue billing exports are built from. */
+  readonly exportsQueueUrl?: string;
+  /** The private bucket billing export documents are written to (expire after 7 days). */
+  readonly exportsBucket?: string;
+  /** Set only locally (the S3 endpoint of the same fauxqs process); path-style addressing then. */
+  readonly s3Endpoint?: string;
+  /** How long `GET …/export` holds a request open while the export builds, before answering 503 + Retry-After. */
+  readonly exportHoldSeconds: number;
   /** Stripe secret key, given directly (local, tests) … */
   readonly stripeSecretKey?: string;
   /** … or by Secrets Manager ARN (the deployed stack). */
@@ -60,6 +68,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     sqsEndpoint: get('SQS_ENDPOINT'),
     usageQueueUrl: get('USAGE_QUEUE_URL'),
     stripeEventsQueueUrl: get('STRIPE_EVENTS_QUEUE_URL'),
+    exportsQueueUrl: get('EXPORTS_QUEUE_URL'),
+    exportsBucket: get('EXPORTS_BUCKET'),
+    s3Endpoint: get('S3_ENDPOINT'),
+    exportHoldSeconds: positiveInt(get('EXPORT_HOLD_SECONDS'), 5),
     stripeSecretKey: get('STRIPE_SECRET_KEY'),
     stripeSecretArn: get('STRIPE_SECRET_ARN'),
     stripeApiUrl: get('STRIPE_API_URL'),

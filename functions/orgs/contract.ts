@@ -40,3 +40,6 @@ export const ORGS_CONTRACT = {
   getOrg: { params: OrgPath, responses: { 200: OrgResponse } },
   getBillingStatus: { params: OrgPath, responses: { 200: BillingStatusResponse } },
 } as const;
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const ORGS_EXPORT_SECTIONS = { org: OrgResponse, billing_status: BillingStatusResponse } as const;

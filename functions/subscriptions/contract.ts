@@ -187,3 +187,30 @@ export const SUBSCRIPTIONS_CONTRACT = {
   },
   switchCurrency: { params: OrgPath, body: SwitchCurrencyRequest, responses: { 200: SubscriptionChangeResponse } },
 } as const;
+
+export const AdjustmentRecord = AdjustmentResponse.extend({
+  status: z.enum(['pending', 'invoiced']),
+  invoice_id: z.string().nullable().describe('the invoice that billed the line'),
+  invoiced_at: IsoTimestamp.nullable(),
+});
+
+export const TermsSegmentWire = z.object({
+  from: IsoTimestamp.describe('these terms are in force from this instant until the next segment'),
+  plan_id: z.string(),
+  plan_version: z.number().int(),
+  billing_model: BillingModelField,
+  currency: z.string(),
+  contract: z
+    .object({ id: z.string(), version: z.number().int(), year: z.number().int() })
+    .nullable()
+    .describe('the enterprise contract (version, contract year) in force, if any'),
+});
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const SUBSCRIPTIONS_EXPORT_SECTIONS = {
+  plan_versions: PlanResponse,
+  subscription: SubscriptionResponse.nullable(),
+  terms_timeline: TermsSegmentWire,
+  subscription_history: SubscriptionEventResponse,
+  subscription_adjustments: AdjustmentRecord,
+} as const;

@@ -317,3 +317,42 @@ export const USAGE_CONTRACT = {
   putBudgets: { params: OrgPath, body: PutBudgetsRequest, responses: { 200: BudgetsResponse } },
   getEntitlement: { params: OrgPath, query: EntitlementQuery, responses: { 200: EntitlementResponse } },
 } as const;
+
+const BudgetWire = BudgetsResponse.shape.budgets.element;
+
+export const UsagePeriodExport = z.object({
+  period: PeriodWire,
+  currency: z.string(),
+  events_counted: z.number().int(),
+  stretches: z.array(
+    z.object({
+      from: IsoTimestamp,
+      to: IsoTimestamp.nullable(),
+      plan: z.object({ id: z.string(), version: z.number().int(), billing_model: z.string() }),
+      currency: z.string(),
+      contract: z.object({ id: z.string(), version: z.number().int(), year: z.number().int() }).nullable(),
+      amount_minor: MinorUnits,
+    }),
+  ),
+  lines: UsageSummaryResponse.shape.lines.describe('per stretch × meter × model, rated as the summary rates them'),
+  total: z.object({ amount_minor: MinorUnits, currency: z.string() }),
+  days: z
+    .array(z.object({ day: Day, meter: z.enum(METERS), model: z.string().nullable(), quantity: z.number().int() }))
+    .describe('quantities per UTC day × meter × model'),
+});
+
+export const BudgetSetExport = z.object({
+  version: z.number().int(),
+  updated_at: IsoTimestamp.nullable(),
+  budgets: z.array(BudgetWire),
+  notified: z
+    .array(z.object({ period: z.string(), alerts: z.array(z.string().describe('<budget or quota id>:<threshold>')) }))
+    .describe('per period, the thresholds already notified (each once)'),
+});
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const USAGE_EXPORT_SECTIONS = {
+  usage_periods: UsagePeriodExport,
+  quarantined_usage_events: RejectedUsageResponse,
+  budgets: BudgetSetExport,
+} as const;

@@ -6,6 +6,7 @@ import {
 } from '../../functions/collection/compose-stripe';
 import { buildContractsDeps, setDepsForTesting as setContracts } from '../../functions/contracts/compose';
 import { buildDunningDeps, setDepsForTesting as setDunning } from '../../functions/dunning/compose';
+import { buildExportDeps, setDepsForTesting as setExport } from '../../functions/export/compose';
 import { setDepsForTesting as setInvoicing } from '../../functions/invoicing/compose';
 import { buildInvoicePdfDeps, setDepsForTesting as setInvoicePdf } from '../../functions/invoicing/compose-pdf';
 import type { Clock } from '../../functions/kernel/clock';
@@ -41,6 +42,7 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock) {
     ...buildInvoicePdfDeps(kernel),
     ...buildContractsDeps(kernel),
     ...buildStripeCollectionDeps(kernel),
+    ...buildExportDeps(kernel),
     // The owning capability's full stores, where others hold only a port of them.
     ...orgs,
     ...notices,
@@ -68,4 +70,5 @@ export function setDepsForTesting(deps: Deps | undefined): void {
   setContracts(deps);
   setCollection(deps);
   setStripeCollection(deps);
+  setExport(deps);
 }

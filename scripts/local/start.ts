@@ -14,6 +14,7 @@ import { startGateway } from './gateway';
 import { log } from './log';
 import { type SqsHandler, startPoller } from './poller';
 import { assertPortFree, readyLine, Supervisor } from './processes';
+import { ensureBucket, LOCAL_EXPORTS_BUCKET, localS3Client } from './s3';
 import { startScheduler } from './scheduler';
 import { createQueues, localSqsClient, startSqs } from './sqs';
 
@@ -123,6 +124,9 @@ async function main() {
   dynamoClient.destroy();
   const sqsClient = localSqsClient(sqs.endpoint);
   const queues = await createQueues(sqsClient, QUEUES);
+  const s3Client = localS3Client(sqs.endpoint);
+  await ensureBucket(s3Client, LOCAL_EXPORTS_BUCKET);
+  s3Client.destroy();
 
   // The handlers read their configuration from the environment, exactly as in Lambda (functions/
   // config.ts): it is set here, before any handler module is imported — the gateway, the pollers and
@@ -133,6 +137,9 @@ async function main() {
     SQS_ENDPOINT: sqs.endpoint,
     USAGE_QUEUE_URL: queues.usage.url,
     STRIPE_EVENTS_QUEUE_URL: queues.stripeEvents.url,
+    EXPORTS_QUEUE_URL: queues.exports.url,
+    EXPORTS_BUCKET: LOCAL_EXPORTS_BUCKET,
+    S3_ENDPOINT: sqs.endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -234,6 +241,7 @@ Console         ${consoleSite.link(apiUrl, ownerToken)}
 DynamoDB Local  ${dynamo.endpoint}   (data: ${rel(join(dataDir, 'dynamodb'))}, log: ${rel(dynamo.logFile)})
 SQS (fauxqs)    ${sqs.endpoint}   (in memory)
   usage queue   ${queues.usage.url}
+S3 (fauxqs)     ${sqs.endpoint}/${LOCAL_EXPORTS_BUCKET}   (billing exports, in memory)
 Stripe          ${stripe.description}
 
 Dev tokens for ${DEMO_ORG} (12 h; more: npm run token -- --org <id> --role <role>):
@@ -248,6 +256,9 @@ Try:
 Send usage events the way the agent runtime does (SQS → consumer → aggregates):
   ${sendUsage} --org ${DEMO_ORG} --count 100
   curl -s -H "authorization: Bearer $TOKEN" ${apiUrl}/v1/orgs/${DEMO_ORG}/usage/summary
+
+Download the full billing export (builds it, then follows the redirect to the file):
+  curl -L --retry 10 --retry-delay 1 -H "authorization: Bearer $TOKEN" ${apiUrl}/v1/orgs/${DEMO_ORG}/export -o export.json
 
 Ctrl-C stops everything (DynamoDB data is kept; --fresh starts over).
 `);

@@ -19,6 +19,7 @@ beforeAll(() => {
   const api = new BillingApiStack(app, 'Api', {
     table: stateful.table,
     queues: stateful.queues,
+    exportsBucket: stateful.exportsBucket,
     routes: PRODUCT_TABLES.routes,
     schedules: PRODUCT_TABLES.schedules,
   });

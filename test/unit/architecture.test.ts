@@ -48,7 +48,7 @@ function place(path: string): { capability: string; layer: string; file: string 
 
 const TABLES = new Set(['functions/routes', 'functions/queues', 'functions/schedules', 'functions/table-schema']);
 /** Modules that assemble every capability's contract into one (the route-id map and the OpenAPI document). */
-const AGGREGATORS = new Set(['functions/contract.ts', 'functions/api/openapi.ts']);
+const AGGREGATORS = new Set(['functions/contract.ts', 'functions/api/openapi.ts', 'functions/export-schema.ts']);
 
 describe('the capability layout', () => {
   it('has one folder per capability, each with ports and a composition root', () => {

@@ -49,7 +49,7 @@ export function termsFromWire(b: TermsWire): Partial<ContractTerms> {
   };
 }
 
-const encodeVersion = (c: Contract) => ({
+export const encodeVersion = (c: Contract) => ({
   id: c.id,
   org_id: c.orgId,
   version: c.version,
@@ -138,4 +138,18 @@ export const encodeEvent = (e: ContractEvent) => ({
   actor: e.actor,
   before: e.before,
   after: e.after,
+});
+
+/** A contract as the billing export keeps it: where it is now, every version, every transition, utilization. */
+export const encodeContractRecord = (
+  v: ContractView,
+  history: readonly ContractEvent[],
+  utilization: ContractUtilization,
+) => ({
+  id: v.current.id,
+  created_at: v.versions[0]!.createdAt,
+  current: encodeContract(v),
+  versions: v.versions.map(encodeVersion),
+  history: history.map(encodeEvent),
+  utilization: encodeUtilization(utilization),
 });

@@ -9,13 +9,13 @@ import { encodeTime } from 'ulid';
 import { cancellationReasons, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys, type TableKey } from '../../kernel/dynamo/keys';
-import { decodeCursor, encodeCursor } from '../../kernel/dynamo/pagination';
+import { decodeCursor, encodeCursor, partitionData } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { Page } from '../../kernel/ports';
 import { type BilledPeriod, emptyBilled } from '../domain/billed';
 import { type CommitmentRecord, commitmentKey, emptyCommitment } from '../domain/commitments';
 import type { Invoice } from '../domain/invoice';
-import type { FinalizeWrite, InvoiceListOptions, InvoiceStore, InvoicingAccount } from '../ports';
+import type { CreditMovement, FinalizeWrite, InvoiceListOptions, InvoiceStore, InvoicingAccount } from '../ports';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -99,6 +99,19 @@ export class DynamoInvoiceStore implements InvoiceStore {
       data: (out.Items ?? []).map((i) => (i as StoredItem<Invoice>).data),
       nextCursor: encodeCursor(out.LastEvaluatedKey),
     };
+  }
+
+  /** Every invoice of the org, oldest first, a page at a time (the billing export reads them all). */
+  all(orgId: string): AsyncIterable<Invoice> {
+    return partitionData<Invoice>(this.db, this.tableName, keys.invoicePartition(orgId), {
+      skPrefix: keys.invoicePrefix,
+      pageSize: 100,
+    });
+  }
+
+  /** Every credit balance movement of the org, oldest first (ids are ULIDs), a page at a time. */
+  creditMovements(orgId: string): AsyncIterable<CreditMovement> {
+    return partitionData<CreditMovement>(this.db, this.tableName, keys.creditMovementPartition(orgId));
   }
 
   async saveDraft(invoice: Invoice): Promise<boolean> {

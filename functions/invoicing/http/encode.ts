@@ -7,6 +7,7 @@ import {
   type PostalAddress,
 } from '../domain/invoice';
 import { netDaysOf } from '../domain/settings';
+import type { CreditMovement } from '../ports';
 
 /** Domain (camelCase) → wire (snake_case). The shapes are the response schemas in invoicing/contract.ts. */
 const address = (a: PostalAddress | undefined) =>
@@ -99,4 +100,12 @@ export const encodeSettings = (v: BillingSettingsView) => ({
   credit_balances: { ...v.creditBalances },
   updated_at: v.settings.version === 0 ? null : v.settings.updatedAt,
   version: v.settings.version,
+});
+
+export const encodeCreditMovement = (m: CreditMovement) => ({
+  invoice_id: m.invoiceId,
+  currency: m.currency,
+  delta_minor: m.deltaMinor,
+  balance_after_minor: m.balanceAfterMinor,
+  at: m.at,
 });

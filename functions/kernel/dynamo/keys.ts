@@ -80,7 +80,8 @@ export const keys = {
   stripeCustomer: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'STRIPE_CUSTOMER' }),
   stripeCustomerLookup: (customerId: string) => ({ GSI1PK: `STRIPE_CUSTOMER#${customerId}`, GSI1SK: 'ORG' }),
 
-  /** One dispute of the org (get by id): Stripe's latest view, kept after it closes. */
+  /** One dispute of the org (get by id): Stripe's latest view, kept after it closes. All: Query PK begins_with. */
+  disputePrefix: 'DISPUTE#',
   dispute: (orgId: string, disputeId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `DISPUTE#${disputeId}` }),
 
   /**
@@ -441,6 +442,25 @@ export const keys = {
     PK: `CONTRACT_TERMS#${orgId}`,
     SK: `FROM#${fromIso}`,
   }),
+
+  /**
+   * Billing exports of an org, newest first: Query PK, ScanIndexForward=false (ids are ULIDs); get one by
+   * id. While a job waits for its enqueue to be confirmed, or for its build deadline, it is on GSI2
+   * `EXPORTS_DUE#<shard>` (sort key `<due ISO>#<org>#<export>`), which the export sweep reads.
+   */
+  exportPartition: (orgId: string): string => `EXPORTS#${orgId}`,
+  exportJob: (orgId: string, exportId: string): TableKey => ({ PK: `EXPORTS#${orgId}`, SK: `EXPORT#${exportId}` }),
+  exportDue: (orgId: string, exportId: string, dueAt: string) => ({
+    GSI2PK: shardKey('EXPORTS_DUE', orgId),
+    GSI2SK: `${dueAt}#${orgId}#${exportId}`,
+  }),
+  /** Sharded like the other work lists; a new list, so no unsharded key to read. */
+  exportsDuePartitions: workListPartitions('EXPORTS_DUE').slice(0, WORK_LIST_SHARDS),
+  /**
+   * The org's current export (get by org): the one `GET …/export` reuses while it is young. Replaced
+   * conditionally on the export it points at, so concurrent requests start one build, not several.
+   */
+  exportCurrent: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'EXPORT_CURRENT' }),
 } as const;
 
 /** Schema versions of the items this adapter writes (`v` attribute), bumped with any shape change. */

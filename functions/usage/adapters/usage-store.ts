@@ -14,6 +14,7 @@ import { ITEM_SCHEMA_VERSION, keys, type TableKey } from '../../kernel/dynamo/ke
 import {
   decodeCursor,
   encodeCursor,
+  partitionData,
   partitionQuery,
   queryAllItems,
   queryPartitionPage,
@@ -569,6 +570,11 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader, Dimensio
       data: page.map((i) => i.data),
       nextCursor: more && last ? encodeCursor({ PK: logical, SK: last.SK }) : null,
     };
+  }
+
+  /** Every quarantined event of the org, oldest first, a page at a time (the billing export). */
+  rejectedAll(orgId: string): AsyncIterable<RejectedUsage> {
+    return partitionData<RejectedUsage>(this.db, this.tableName, keys.usageRejectedPartition(orgId));
   }
 
   /** Late usage per period (for the invoicing capability): cells summed over shards, per stretch. */

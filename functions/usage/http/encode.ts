@@ -1,15 +1,30 @@
 import { formatMajor } from '../../kernel/money';
 import type { Period } from '../../kernel/period';
+import { totalsByMeterModel, type UsageCell } from '../../kernel/pricing/quantities';
+import type { RatedLine } from '../../kernel/pricing/rating';
 import type { BudgetsView, Entitlement } from '../app/budgets';
 import type { CostRow, GroupFields, RangeAnswer, UsageRow } from '../app/usage-analytics';
 import type { Forecast } from '../app/usage-forecast';
 import type { UsageSummary } from '../app/usage-summary';
 import { type Anomaly, anomalyCause, anomalyPolicy } from '../domain/anomalies';
-import type { LimitStatus } from '../domain/budgets';
-import type { RejectedUsage } from '../ports';
+import type { BudgetSet, LimitStatus } from '../domain/budgets';
+import type { RatedPeriod, RejectedUsage } from '../ports';
 
 /** Domain → wire (snake_case) for the usage routes, and the CSV renderings of reports. */
 export const encodePeriod = (p: Period) => ({ key: p.key, start: p.start.toISOString(), end: p.end.toISOString() });
+
+/** A rated line as the summary shows it (the stretch it belongs to, included and billable units, amounts). */
+const encodeRatedLine = (l: RatedLine, periodStart: string) => ({
+  terms_from: l.termsFrom ?? periodStart,
+  meter: l.meter,
+  model: l.model ?? null,
+  quantity: l.quantity,
+  included_quantity: l.includedQuantity,
+  billable_quantity: l.billableQuantity,
+  priced: l.priced,
+  precise_amount_minor: l.preciseAmountMinor,
+  amount_minor: l.amountMinor,
+});
 
 export function encodeSummary(s: UsageSummary) {
   const byMeter = new Map<string, { meter: string; quantity: number; amount_minor: number }>();
@@ -34,17 +49,7 @@ export function encodeSummary(s: UsageSummary) {
       currency: t.currency,
       amount_minor: t.totalMinor,
     })),
-    lines: s.rating.lines.map((l) => ({
-      terms_from: l.termsFrom ?? s.period.start.toISOString(),
-      meter: l.meter,
-      model: l.model ?? null,
-      quantity: l.quantity,
-      included_quantity: l.includedQuantity,
-      billable_quantity: l.billableQuantity,
-      priced: l.priced,
-      precise_amount_minor: l.preciseAmountMinor,
-      amount_minor: l.amountMinor,
-    })),
+    lines: s.rating.lines.map((l) => encodeRatedLine(l, s.period.start.toISOString())),
     by_meter: [...byMeter.values()],
     total: { amount_minor: s.rating.totalMinor, currency: s.rating.currency },
     included_remaining: s.rating.includedRemaining,
@@ -235,4 +240,50 @@ export const encodeEntitlement = (e: Entitlement) => ({
   as_of: e.asOf,
   currency: e.currency,
   limits: e.limits.map(encodeLimit),
+});
+
+/**
+ * One billing period of usage in the billing export: rated per stretch × meter × model exactly as the
+ * summary and the invoices rate it, and the quantities per UTC day × meter × model (as the report groups
+ * them by model and day).
+ */
+export function encodeUsagePeriod(rated: RatedPeriod, daily: ReadonlyMap<string, UsageCell[]>) {
+  const start = rated.period.start.toISOString();
+  return {
+    period: encodePeriod(rated.period),
+    currency: rated.rating.currency,
+    events_counted: rated.eventsCounted,
+    stretches: rated.stretches.map((t, i) => ({
+      from: t.from,
+      to: rated.stretches[i + 1]?.from ?? null,
+      plan: { id: t.planId, version: t.planVersion, billing_model: t.billingModel },
+      currency: t.currency,
+      contract: t.contract ?? null,
+      amount_minor: rated.rating.stretches[i]?.rating.totalMinor ?? 0,
+    })),
+    lines: rated.rating.lines.map((l) => encodeRatedLine(l, start)),
+    total: { amount_minor: rated.rating.totalMinor, currency: rated.rating.currency },
+    days: [...daily].flatMap(([day, cells]) =>
+      totalsByMeterModel(cells).map((q) => ({ day, meter: q.meter, model: q.model ?? null, quantity: q.quantity })),
+    ),
+  };
+}
+
+/** The budgets as set, and per period which thresholds were already notified. */
+export const encodeBudgetSet = (
+  set: BudgetSet | undefined,
+  notified: readonly { periodKey: string; alertIds: string[] }[],
+) => ({
+  version: set?.version ?? 0,
+  updated_at: set?.updatedAt ?? null,
+  budgets: (set?.budgets ?? []).map((b) => ({
+    id: b.id,
+    name: b.name ?? null,
+    scope: b.scope,
+    amount_minor: b.amountMinor,
+    currency: b.currency,
+    thresholds: [...b.thresholds],
+    action: b.action,
+  })),
+  notified: notified.map((n) => ({ period: n.periodKey, alerts: n.alertIds })),
 });

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { stripeOptions } from '../../../functions/kernel/stripe/client';
@@ -26,6 +27,8 @@ let runtime: ChildProcess;
 let dataDir: string;
 let api: string;
 let output = '';
+/** What the first test leaves for the export test: the org, its tokens, the secrets it saw, its invoice. */
+let seen: { orgId: string; tokens: string[]; clientSecret: string; invoice: Record<string, any> } | undefined;
 
 async function until<T>(
   what: string,
@@ -231,5 +234,42 @@ describe('npm start --clock-start before a month end', () => {
     });
     expect(reconcile.status).toBe(0);
     expect(reconcile.stdout).toMatch(/invoices, \d+ charges checked: no differences/);
+    seen = { orgId, tokens: [owner, platform], clientSecret: si.body.client_secret, invoice: detail };
   }, 240_000);
+
+  it('serves the billing export to the one curl command of the README, with the invoice and no secret', async () => {
+    if (!seen) throw new Error('the month-end test did not get as far as the invoice');
+    const file = join(dataDir, 'export.json');
+    // Exactly the README's command: curl follows the 303 to the file and retries the 503s while it builds.
+    await promisify(execFile)(
+      'curl',
+      [
+        '-sS',
+        '-f',
+        '-L',
+        '--retry',
+        '10',
+        '--retry-delay',
+        '1',
+        '-H',
+        `authorization: Bearer ${seen.tokens[0]}`,
+        `${api}/v1/orgs/${seen.orgId}/export`,
+        '-o',
+        file,
+      ],
+      { timeout: 60_000 },
+    );
+    const text = readFileSync(file, 'utf8');
+    const doc = JSON.parse(text);
+    expect(doc.org.id).toBe(seen.orgId);
+    expect(doc.invoices.find((i: any) => i.id === seen!.invoice.id)).toEqual(seen.invoice);
+    expect(doc.payment_methods).toEqual([expect.objectContaining({ brand: 'visa', last4: '4242', is_default: true })]);
+    // The SetupIntent's client secret, the webhook signing secret, the sandbox's API key and the tokens
+    // all passed through this runtime; none may be in the document.
+    const webhookSecret = readFileSync(join(dataDir, 'stripe-webhook-secret'), 'utf8').trim();
+    for (const secret of [seen.clientSecret, webhookSecret, 'sk_test_local_sandbox', ...seen.tokens]) {
+      expect(text.includes(secret)).toBe(false);
+    }
+    expect(/_secret_|whsec_|eyJ[\w-]+\.eyJ/.test(text)).toBe(false);
+  }, 90_000);
 });
