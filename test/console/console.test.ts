@@ -512,13 +512,23 @@ describe('the billing console', () => {
         return methods.data.some((m: { id: string }) => m.id === visa.payment_method) ? true : undefined;
       });
       await must(world, 'POST', `/v1/orgs/${org.id}/payment-methods/${visa.payment_method}/default`, org.tokens.owner);
+      await until('the new card to be the default', async () => {
+        const methods = await must(world, 'GET', `/v1/orgs/${org.id}/payment-methods`, org.tokens.owner);
+        return methods.data.find((m: { is_default: boolean }) => m.is_default)?.id === visa.payment_method
+          ? true
+          : undefined;
+      });
       await link.click();
       await pay.click();
-      expect(await detail.locator('.confirm').innerText()).toContain('VISA •••• 4242');
+      await detail
+        .locator('.confirm')
+        .getByText(/to VISA •••• 4242 now/)
+        .waitFor();
       await detail.getByRole('button', { name: `Charge ${usd(open.amount_due_minor)}` }).click();
-      await detail.getByText(`Paid ${usd(open.amount_due_minor)}: invoice ${open.number} is paid.`).waitFor({
-        timeout: 20_000,
-      });
+      await detail
+        .getByTestId('pay-outcome')
+        .getByText(`Paid ${usd(open.amount_due_minor)}: invoice ${open.number} is paid.`)
+        .waitFor({ timeout: 20_000 });
       expect((await must(world, 'GET', `/v1/orgs/${org.id}/invoices/${open.id}`, org.tokens.owner)).status).toBe(
         'paid',
       );

@@ -307,6 +307,8 @@ function InvoiceDetail({
   useEffect(() => {
     heading.current?.focus();
   }, [id, loaded.data === undefined]);
+  // Kept here: a paid invoice reloads without its pay button, which would take the outcome with it.
+  const [outcome, setOutcome] = useState<ComponentChildren>();
   return (
     <section class="card" aria-labelledby="invoice-title" id="invoice" data-testid="invoice-detail">
       <Show loaded={loaded} what="the invoice">
@@ -315,6 +317,11 @@ function InvoiceDetail({
             <h2 id="invoice-title" ref={heading} tabIndex={-1}>
               Invoice {invoice.number ?? '(draft)'}
             </h2>
+            {outcome ? (
+              <div class="notice notice-ok" role="status" data-testid="pay-outcome">
+                {outcome}
+              </div>
+            ) : null}
             <InvoiceDocument invoice={invoice} />
             <div class="buttons">
               {invoice.status === 'draft' ? (
@@ -332,6 +339,7 @@ function InvoiceDetail({
               <PayNow
                 ctx={ctx}
                 invoice={invoice}
+                announce={setOutcome}
                 onPaid={() => {
                   loaded.reload();
                   onPaid();
@@ -516,7 +524,17 @@ function PdfDownload({ ctx, invoice }: { ctx: PageContext; invoice: Invoice }) {
  * it, so the card is never charged twice; a definite answer (paid, declined, refused) ends it, and
  * the next attempt — after updating the card — is a new payment.
  */
-function PayNow({ ctx, invoice, onPaid }: { ctx: PageContext; invoice: Invoice; onPaid(): void }) {
+function PayNow({
+  ctx,
+  invoice,
+  announce,
+  onPaid,
+}: {
+  ctx: PageContext;
+  invoice: Invoice;
+  announce(outcome: ComponentChildren): void;
+  onPaid(): void;
+}) {
   const { api, caps, session, config } = ctx;
   const key = useRef(idempotencyKey());
   const methods = useLoad(
@@ -590,6 +608,7 @@ function PayNow({ ctx, invoice, onPaid }: { ctx: PageContext; invoice: Invoice; 
           } Update the card on the payment methods page and pay again.`.replace(/\s+/g, ' '),
         );
       }}
+      announce={announce}
       onDone={onPaid}
     />
   );
