@@ -109,6 +109,12 @@ export class Capabilities {
     return this.operations.get(operation)?.roles.includes(this.role) ?? false;
   }
 
+  /** Where the served document puts an operation (`POST`, `/v1/orgs/{org}/invoices/{id}/pay`). */
+  route(operation: string): { method: string; path: string } | undefined {
+    const op = this.operations.get(operation);
+    return op ? { method: op.method.toUpperCase(), path: op.path } : undefined;
+  }
+
   /** The values a query parameter accepts, or undefined when the operation has no such parameter. */
   queryParameter(operation: string, name: string): { enum?: readonly string[] } | undefined {
     return this.operations.get(operation)?.query.get(name);
@@ -152,4 +158,54 @@ export async function loadCapabilities(baseUrl: string, role: string): Promise<C
   const res = await fetch(`${baseUrl}/v1/openapi.json`);
   if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, 'the API did not serve its OpenAPI document');
   return Capabilities.fromDocument((await res.json()) as OpenApiDocument, role);
+}
+
+/**
+ * Calls an operation at the method and path the served document gives it, for an operation newer than
+ * the contract this console was built against (pay now: `payInvoice` comes with the collection
+ * capability). Its answer is typed by the caller with the fields it reads; once the operation is in
+ * the contract the console is built from, a typed `api.POST(…)` can replace the call.
+ */
+export async function callOperation<T>(
+  baseUrl: string,
+  session: Session,
+  caps: Capabilities,
+  operation: string,
+  pathParams: Record<string, string>,
+  init: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<T> {
+  const route = caps.route(operation);
+  if (!route) throw new ApiError(404, 'not_served', `the API does not serve ${operation}`);
+  const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(pathParams[name] ?? ''));
+  let res: Response;
+  try {
+    res = await fetch(`${baseUrl}${path}`, {
+      method: route.method,
+      headers: {
+        authorization: `Bearer ${session.token}`,
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+  } catch (error) {
+    throw new ApiError(0, 'network_error', `The API could not be reached (${String(error)})`);
+  }
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  if (!res.ok) {
+    const problem = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    throw new ApiError(
+      res.status,
+      problem?.code ?? `http_${res.status}`,
+      problem?.message ?? res.statusText,
+      problem?.details,
+    );
+  }
+  return parsed as T;
 }

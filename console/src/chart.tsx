@@ -42,6 +42,8 @@ export interface ChartFigureProps {
   config: ChartConfig;
   /** How a value is written in the data table (money, quantities). */
   formatValue: (v: number) => string;
+  /** The data table lists only the labels some series has a value at (a year of days, a few readings). */
+  onlyRowsWithValues?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface ChartFigureProps {
  * table (for screen readers and anyone who wants the numbers) and as `data-chart` JSON on the figure,
  * which the browser tests read to check the plotted points against the API.
  */
-export function ChartFigure({ id, title, summary, config, formatValue }: ChartFigureProps) {
+export function ChartFigure({ id, title, summary, config, formatValue, onlyRowsWithValues }: ChartFigureProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!canvas.current) return;
@@ -88,14 +90,16 @@ export function ChartFigure({ id, title, summary, config, formatValue }: ChartFi
               </tr>
             </thead>
             <tbody>
-              {labels.map((label, i) => (
-                <tr key={label}>
-                  <th scope="row">{label}</th>
-                  {series.map((s) => (
-                    <td key={s.label}>{cell(s.data[i])}</td>
-                  ))}
-                </tr>
-              ))}
+              {labels.map((label, i) =>
+                onlyRowsWithValues && series.every((s) => s.data[i] == null) ? null : (
+                  <tr key={label}>
+                    <th scope="row">{label}</th>
+                    {series.map((s) => (
+                      <td key={s.label}>{cell(s.data[i])}</td>
+                    ))}
+                  </tr>
+                ),
+              )}
             </tbody>
           </table>
         </div>

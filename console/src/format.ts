@@ -149,3 +149,70 @@ export function freezeReasonInWords(reason: string, dunningState: string, disput
   }
   return reason;
 }
+
+export const INVOICE_STATUS_WORDS: Record<string, string> = {
+  draft: 'Draft (not issued yet)',
+  open: 'Open',
+  paid: 'Paid',
+  uncollectible: 'Uncollectible',
+  void: 'Void',
+  preview: 'Preview',
+};
+
+export const INVOICE_KIND_NAMES: Record<string, string> = {
+  period: 'Period',
+  threshold: 'Threshold (interim)',
+  adjustment: 'Adjustment',
+  contract: 'Contract commitment',
+};
+
+/** Every invoice line kind, in words (docs/invoicing.md, docs/contracts.md). */
+export const LINE_KIND_NAMES: Record<string, string> = {
+  flat_fee: 'Flat fee',
+  usage: 'Usage',
+  late_usage: 'Late usage (an earlier period)',
+  first_period_fee: 'First period fee (pro rata)',
+  proration_credit: 'Proration credit',
+  proration_charge: 'Proration charge',
+  cancellation_credit: 'Cancellation credit',
+  platform_fee: 'Platform fee',
+  commitment: 'Prepaid commitment',
+  prepaid_drawdown: 'Drawn from the prepaid commitment',
+  true_up: 'True-up to the commitment',
+  termination_commitment: 'Commitment due on termination',
+};
+
+export const CONTRACT_STATUS_WORDS: Record<string, string> = {
+  draft: 'Draft',
+  pending_signature: 'Awaiting signature',
+  signed: 'Signed (starts at its term start)',
+  active: 'Active (in force)',
+  expired: 'Expired',
+  terminated: 'Terminated',
+  void: 'Void',
+  superseded: 'Superseded by an amendment',
+};
+
+export const CONTRACT_EVENT_WORDS: Record<string, string> = {
+  drafted: 'Drafted',
+  edited: 'Edited',
+  submitted: 'Submitted for signature',
+  signed: 'Signed',
+  activated: 'Came into force',
+  expired: 'Expired',
+  terminated: 'Terminated',
+  voided: 'Voided',
+  amendment_drafted: 'Amendment drafted',
+  superseded: 'Superseded by an amendment',
+};
+
+const UNIT_OF_METER: Record<string, string> = { tool_invocations: 'invocation', agent_runs: 'run' };
+
+/** A unit price as a person reads it: per million tokens, or per invocation / run. */
+export function unitPriceInWords(meter: string | null, unitAmountDecimal: string, currency: string): string {
+  if (meter?.startsWith('llm_')) return `${formatUnitPrice(unitAmountDecimal, currency)} per million tokens`;
+  return `${formatUnitPrice(unitAmountDecimal, currency, 1)} per ${UNIT_OF_METER[meter ?? ''] ?? 'unit'}`;
+}
+
+/** A percentage given as a decimal string ("20", "12.5"), as written: no float in between. */
+export const percentInWords = (decimalString: string) => `${decimalString.replace(/\.0+$|(\.\d*?)0+$/, '$1')} %`;

@@ -1,10 +1,15 @@
+import { LINE_KIND_NAMES } from '../../console/src/format';
+import { ROUTES } from '../../functions/routes';
 import {
   addCard,
   call,
   chartData,
+  dateText,
+  downloaded,
   isoDay,
   must,
   newOrg,
+  type Org,
   openConsole,
   screenshot,
   sendUsage,
@@ -63,6 +68,45 @@ async function meteredOrg(name: string) {
     })),
   );
   return org;
+}
+
+/** Whether the API serves pay now (collection): the served document follows the route table. */
+const PAY_NOW_SERVED = ROUTES.some((r) => r.id === 'payInvoice');
+
+/**
+ * An org on Pro with a card and an invoice threshold of $1.00, and `count` threshold invoices: each made
+ * by one usage batch ($3.00 of claude-opus-4) and waited for before the next, so each bills its own.
+ */
+async function thresholdOrg(
+  name: string,
+  count: number,
+  options: { card?: string; settings?: Record<string, unknown> } = {},
+): Promise<Org> {
+  const org = await newOrg(world, name);
+  await addCard(world, org, options.card);
+  await must(world, 'POST', `/v1/orgs/${org.id}/subscription`, org.tokens.owner, { plan_id: 'pro', currency: 'USD' });
+  await must(world, 'PUT', `/v1/orgs/${org.id}/billing-settings`, org.tokens.owner, {
+    invoice_threshold_minor: 100,
+    ...options.settings,
+  });
+  for (let i = 1; i <= count; i++) {
+    await sendUsage(world, org, [
+      { at: new Date(Date.now() + 1000).toISOString(), model: 'claude-opus-4', input: 100_000, output: 20_000 },
+    ]);
+    await until(`threshold invoice ${i}`, async () => {
+      const list = await must(world, 'GET', `/v1/orgs/${org.id}/invoices?limit=100`, org.tokens.owner);
+      return list.data.length >= i ? true : undefined;
+    });
+  }
+  return org;
+}
+
+/** How far the page overflows sideways at a phone width (charts resize a frame after the viewport). */
+async function overflowAtPhoneWidth(page: import('playwright-core').Page): Promise<number> {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = 'document.documentElement.scrollWidth - window.innerWidth';
+  await page.waitForFunction(`${overflow} <= 0`, null, { timeout: 5_000 }).catch(() => {});
+  return page.evaluate(overflow);
 }
 
 describe('the billing console', () => {
@@ -234,14 +278,7 @@ describe('the billing console', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Download CSV' }).click(),
     ]);
-    const csv = await new Promise<string>((resolve, reject) => {
-      download.createReadStream().then((stream) => {
-        let data = '';
-        stream.on('data', (c: Buffer) => (data += c.toString()));
-        stream.on('end', () => resolve(data));
-        stream.on('error', reject);
-      }, reject);
-    });
+    const csv = (await downloaded(download)).toString();
     const apiCsv = await call(
       world,
       'GET',
@@ -338,6 +375,312 @@ describe('the billing console', () => {
     await context.close();
   });
 
+  it('invoices: a page at a time (an empty last page just says there are no more), every line of one as the API has it, its PDF and the upcoming invoice', async () => {
+    const org = await thresholdOrg('Invoices Co', 4);
+    const owner = org.tokens.owner;
+    const list = (cursor?: string) =>
+      must(
+        world,
+        'GET',
+        `/v1/orgs/${org.id}/invoices?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        owner,
+      );
+    const page1 = await list();
+    const page2 = await list(page1.next_cursor);
+    // The API ends a list that fills its last page exactly with a cursor to an empty page.
+    expect(page2.next_cursor).not.toBeNull();
+    expect((await list(page2.next_cursor)).data).toEqual([]);
+    const numbersOf = (p: { data: { number: string }[] }) => p.data.map((i) => i.number);
+
+    const { context, page, errors } = await openConsole(world, owner, 'invoices?limit=2');
+    const table = page.getByTestId('invoices-table');
+    const shown = () => table.locator('tbody th').allInnerTexts();
+    const showing = (numbers: string[]) =>
+      until(`invoices ${numbers.join(', ')}`, async () =>
+        JSON.stringify(await shown()) === JSON.stringify(numbers) ? true : undefined,
+      );
+    await table.waitFor();
+    await showing(numbersOf(page1));
+    const first = page1.data[0];
+    const row = await table.locator(`tr[data-invoice="${first.id}"]`).locator('th, td').allInnerTexts();
+    expect(row).toEqual([
+      first.number,
+      'Open',
+      'Threshold (interim)',
+      `${dateText(first.period.start)} – ${dateText(new Date(Date.parse(first.period.end) - 1).toISOString())}`,
+      dateText(first.issued_at),
+      dateText(first.due_at),
+      usd(first.total_minor),
+      usd(first.amount_due_minor),
+    ]);
+    const older = page.getByRole('button', { name: 'Older invoices' });
+    await older.click();
+    await showing(numbersOf(page2));
+    // The next page is empty: the page stays, says so, and offers nothing older.
+    await older.click();
+    await page.getByTestId('no-more-invoices').waitFor();
+    expect(await shown()).toEqual(numbersOf(page2));
+    expect(await older.isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Newer invoices' }).click();
+    await showing(numbersOf(page1));
+
+    // One invoice: every line, the totals and the dates, as the API's JSON has them.
+    await table.getByRole('link', { name: first.number }).click();
+    const detail = page.getByTestId('invoice-detail');
+    await detail.getByTestId('invoice-number').waitFor();
+    const invoice = await must(world, 'GET', `/v1/orgs/${org.id}/invoices/${first.id}`, owner);
+    expect(invoice.lines.length).toBeGreaterThan(0);
+    const lines = detail.getByTestId('invoice-lines').locator('tbody tr');
+    expect(await lines.count()).toBe(invoice.lines.length);
+    for (const [i, line] of invoice.lines.entries()) {
+      const cells = await lines.nth(i).locator('th, td').allInnerTexts();
+      expect(cells[0]).toBe(LINE_KIND_NAMES[line.kind]);
+      expect(cells[1]).toContain(line.description);
+      expect(cells[2]).toBe(line.period);
+      expect(cells[3]).toContain(line.quantity.toLocaleString('en-US'));
+      expect(cells[5]).toBe(usd(line.amount_minor));
+    }
+    const fact = async (id: string) => (await detail.getByTestId(id).innerText()).trim();
+    expect(await fact('invoice-number')).toBe(invoice.number);
+    expect(await fact('invoice-status')).toBe('Open');
+    expect(await fact('invoice-due')).toBe(dateText(invoice.due_at));
+    expect(await fact('invoice-subtotal')).toBe(usd(invoice.subtotal_minor));
+    expect(await fact('invoice-credit')).toBe(usd(invoice.credits_applied_minor ? -invoice.credits_applied_minor : 0));
+    expect(await fact('invoice-total')).toBe(usd(invoice.total_minor));
+    expect(await fact('invoice-due-amount')).toBe(usd(invoice.amount_due_minor));
+    expect(invoice.lines.reduce((s: number, l: { amount_minor: number }) => s + l.amount_minor, 0)).toBe(
+      invoice.subtotal_minor,
+    );
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      detail.getByRole('button', { name: 'Download PDF' }).click(),
+    ]);
+    const pdf = await downloaded(download);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.length).toBeGreaterThan(1_000);
+    expect(download.suggestedFilename()).toBe(`${invoice.number}.pdf`);
+    // Pay now only where the API serves it (and for an invoice still open).
+    expect(await detail.getByRole('button', { name: /^Pay .* now$/ }).count()).toBe(
+      PAY_NOW_SERVED && invoice.status === 'open' ? 1 : 0,
+    );
+
+    const upcoming = await must(world, 'GET', `/v1/orgs/${org.id}/invoices/upcoming`, owner);
+    expect(await page.getByTestId('upcoming-summary').innerText()).toContain(
+      `${usd(upcoming.total_minor)} so far, ${upcoming.lines.length} line`,
+    );
+    expect(errors).toEqual([]);
+    await screenshot(page, 'invoices');
+    expect(await overflowAtPhoneWidth(page)).toBe(0);
+    await screenshot(page, 'phone-invoices');
+    await context.close();
+  });
+
+  (PAY_NOW_SERVED ? it : it.skip)(
+    'pay now: an invoice left open by a declined card is paid from its page once the card is replaced; meanwhile the overview links to it',
+    async () => {
+      // Net terms: the invoice waits to be paid instead of being charged when issued.
+      const org = await thresholdOrg('Pay Now Co', 1, { card: 'pm_card_chargeDeclined', settings: { net_days: 30 } });
+      const [open] = (await must(world, 'GET', `/v1/orgs/${org.id}/invoices?status=open`, org.tokens.owner)).data;
+      const { context, page, errors } = await openConsole(world, org.tokens.billing_admin, `invoices?id=${open.id}`);
+      const detail = page.getByTestId('invoice-detail');
+      const pay = detail.getByRole('button', { name: `Pay ${usd(open.amount_due_minor)} now` });
+      await pay.click();
+      await detail.getByRole('button', { name: `Charge ${usd(open.amount_due_minor)}` }).click();
+      await detail.getByText(/The card was declined/).waitFor({ timeout: 20_000 });
+      expect((await must(world, 'GET', `/v1/orgs/${org.id}/invoices/${open.id}`, org.tokens.owner)).status).toBe(
+        'open',
+      );
+      // A failed payment puts the org in dunning: the overview says what to do and links to the invoice.
+      await until('dunning', async () =>
+        (await must(world, 'GET', `/v1/orgs/${org.id}/billing-status`, org.tokens.owner)).dunning_state !== 'none'
+          ? true
+          : undefined,
+      );
+      await page.goto(`${world.api}/console/#/overview`);
+      const panel = page.getByTestId('freeze-panel');
+      await panel.waitFor();
+      expect(await panel.getByRole('link', { name: 'Update the card' }).count()).toBe(1);
+      const link = panel.getByRole('link', { name: new RegExp(`^Pay invoice ${open.number} \\(`) });
+      await screenshot(page, 'dunning-overview');
+
+      // A new card made the default, then pay now from the link.
+      const si = await must(world, 'POST', `/v1/orgs/${org.id}/payment-methods/setup-intents`, org.tokens.owner);
+      const visa = await world.stripe.setupIntents.confirm(si.id, { payment_method: 'pm_card_visa' });
+      await until('the new card in the mirror', async () => {
+        const methods = await must(world, 'GET', `/v1/orgs/${org.id}/payment-methods`, org.tokens.owner);
+        return methods.data.some((m: { id: string }) => m.id === visa.payment_method) ? true : undefined;
+      });
+      await must(world, 'POST', `/v1/orgs/${org.id}/payment-methods/${visa.payment_method}/default`, org.tokens.owner);
+      await until('the new card to be the default', async () => {
+        const methods = await must(world, 'GET', `/v1/orgs/${org.id}/payment-methods`, org.tokens.owner);
+        return methods.data.find((m: { is_default: boolean }) => m.is_default)?.id === visa.payment_method
+          ? true
+          : undefined;
+      });
+      await link.click();
+      await pay.click();
+      await detail
+        .locator('.confirm')
+        .getByText(/to VISA •••• 4242 now/)
+        .waitFor();
+      await detail.getByRole('button', { name: `Charge ${usd(open.amount_due_minor)}` }).click();
+      await detail
+        .getByTestId('pay-outcome')
+        .getByText(`Paid ${usd(open.amount_due_minor)}: invoice ${open.number} is paid.`)
+        .waitFor({ timeout: 20_000 });
+      expect((await must(world, 'GET', `/v1/orgs/${org.id}/invoices/${open.id}`, org.tokens.owner)).status).toBe(
+        'paid',
+      );
+      await detail.getByTestId('invoice-status').getByText('Paid').waitFor();
+      expect(await pay.count()).toBe(0);
+      await until('dunning to clear', async () =>
+        (await must(world, 'GET', `/v1/orgs/${org.id}/billing-status`, org.tokens.owner)).dunning_state === 'none'
+          ? true
+          : undefined,
+      );
+      expect(errors).toEqual([]);
+      await screenshot(page, 'pay-now');
+      await context.close();
+    },
+  );
+
+  it('contracts: a contract signed on the page shows its terms, rate sheet, history, its commitment invoice and a burn-down per started year from the utilization API', async () => {
+    const org = await newOrg(world, 'Contract Co');
+    const platform = await world.token({ sub: 'svc_sales', role: 'platform' });
+    // The vendor's sales operations draft and submit it; the org signs.
+    const start = `${isoDay(-10)}T00:00:00.000Z`;
+    const end = new Date(Date.parse(start) + 730 * 86_400_000).toISOString();
+    const drafted = await must(world, 'POST', `/v1/orgs/${org.id}/contracts`, platform, {
+      name: 'Enterprise 2027–2028',
+      currency: 'USD',
+      term: { start, end },
+      commit: { type: 'prepaid', years: [{ amount_minor: 100_000 }, { amount_minor: 150_000 }] },
+      rates: {
+        discount_percent: '20',
+        overrides: [{ meter: 'llm_input_tokens', model: 'claude-opus-4', unit_amount_decimal: '0.001' }],
+      },
+      net_days: 30,
+      terms_text: 'Master services agreement of 1 December 2026.',
+    });
+    await must(world, 'POST', `/v1/orgs/${org.id}/contracts/${drafted.id}/transitions`, platform, {
+      action: 'submit',
+    });
+
+    const { context, page, errors, received } = await openConsole(world, org.tokens.billing_admin, 'contracts');
+    const fact = async (id: string) => (await page.getByTestId(id).innerText()).trim();
+    await page.getByTestId('contract-status').getByText('Awaiting signature').waitFor();
+    await page.getByRole('button', { name: 'Sign the contract' }).click();
+    expect(await page.locator('.confirm').innerText()).toContain('the first ($1,000.00) at once');
+    await page.getByLabel('Name').fill('Ada Buyer');
+    await page.getByLabel('Email').fill('ada@contract.example');
+    await page.getByRole('button', { name: 'Sign', exact: true }).click();
+    await page
+      .getByTestId('contract-outcome')
+      .getByText(/^Signed the contract: active \(in force\) from /)
+      .waitFor();
+    const signed = await must(world, 'GET', `/v1/orgs/${org.id}/contracts/${drafted.id}`, org.tokens.owner);
+    expect(signed).toMatchObject({ status: 'active', signatory: { name: 'Ada Buyer', email: 'ada@contract.example' } });
+    await page.getByTestId('contract-status').getByText('Active (in force)').waitFor();
+
+    // Usage under the contract, then the page again.
+    const now = Date.now() + 1000;
+    await sendUsage(
+      world,
+      org,
+      Array.from({ length: 3 }, (_v, i) => ({
+        at: new Date(now + i).toISOString(),
+        model: 'claude-opus-4',
+        input: 200_000,
+        output: 10_000,
+      })),
+    );
+    await page.reload();
+    await page.waitForSelector('#burn-down-1');
+    const util = received.get(`/v1/orgs/${org.id}/contracts/${drafted.id}/utilization`);
+    const fresh = await must(world, 'GET', `/v1/orgs/${org.id}/contracts/${drafted.id}/utilization`, org.tokens.owner);
+    // Consumption does not move with the clock (the projection does): the page shows the API's figures.
+    expect(util.years.map((y: any) => y.consumed_minor)).toEqual(fresh.years.map((y: any) => y.consumed_minor));
+    const [year1, year2] = util.years;
+    expect(year1.consumed_minor).toBeGreaterThan(0);
+    const utilizationRows = await page.getByTestId('utilization-table').locator('tbody tr').allInnerTexts();
+    expect(utilizationRows[0]).toContain(usd(year1.consumed_minor));
+    expect(utilizationRows[0]).toContain(usd(year1.remaining_minor));
+    expect(utilizationRows[1]).toContain(usd(150_000));
+    expect(await fact('projection-year')).toBe(usd(util.projection.projected_year_minor));
+
+    // The burn-down: a day per label, the commitment left after each billing period the API lists, and
+    // the run-rate projection from now to the year end.
+    const chart = await chartData(page, 'burn-down-1');
+    const left = series(chart, 'Commitment left');
+    const projected = series(chart, 'Projected at the run rate');
+    expect(chart.labels[0]).toBe(year1.start.slice(0, 10));
+    expect(chart.labels.at(-1)).toBe(year1.end.slice(0, 10));
+    expect(chart.labels).toHaveLength(366);
+    const at = (iso: string) => chart.labels.indexOf(iso.slice(0, 10));
+    expect(left[at(year1.start)]).toBe(100_000);
+    let consumed = 0;
+    for (const p of year1.by_period) {
+      consumed += p.consumed_minor;
+      expect(left[at(p.to)]).toBe(Math.max(0, 100_000 - consumed));
+    }
+    expect(consumed).toBe(year1.consumed_minor);
+    expect(left[at(util.as_of)]).toBe(year1.remaining_minor);
+    expect(left.filter((v) => v !== null)).toHaveLength(
+      new Set(
+        [year1.start, year1.by_period[0].from, ...year1.by_period.map((p: any) => p.to)].map((d: string) =>
+          d.slice(0, 10),
+        ),
+      ).size,
+    );
+    expect(projected[at(util.as_of)]).toBe(year1.remaining_minor);
+    expect(projected.at(-1)).toBe(Math.max(0, 100_000 - util.projection.projected_year_minor));
+    expect(projected.slice(0, at(util.as_of)).every((v) => v === null)).toBe(true);
+    // Year 2 has not started: no chart for it yet.
+    expect(year2.by_period).toEqual([]);
+    expect(await page.locator('#burn-down-2').count()).toBe(0);
+
+    // The rate sheet as the API rates, the history, the terms.
+    const rates = await page.getByTestId('rate-sheet').locator('tbody tr').allInnerTexts();
+    expect(rates.find((r) => r.startsWith('Input tokens\tclaude-opus-4'))).toBe(
+      'Input tokens\tclaude-opus-4\t$10.00 per million tokens\t$15.00 per million tokens\tNegotiated',
+    );
+    expect(rates.find((r) => r.startsWith('Output tokens\tclaude-opus-4'))).toContain(
+      '$60.00 per million tokens\t$75.00 per million tokens\tList, discounted',
+    );
+    expect(rates).toHaveLength(signed.rate_sheet.length);
+    const history = await page.getByTestId('contract-history').locator('tbody th').allInnerTexts();
+    expect(history).toEqual(['Drafted', 'Submitted for signature', 'Signed']);
+    expect(await fact('contract-signed')).toContain('Ada Buyer (ada@contract.example)');
+    expect(await fact('contract-net-days')).toBe('Invoices due 30 days after issue');
+    // Nothing left to sign: no transition offered.
+    expect(
+      await page
+        .locator('main')
+        .getByRole('button', { name: /^(Sign|Decline)/ })
+        .count(),
+    ).toBe(0);
+    expect(errors).toEqual([]);
+    await screenshot(page, 'contracts');
+    expect(await overflowAtPhoneWidth(page)).toBe(0);
+    await screenshot(page, 'phone-contracts');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Year 1's commitment was invoiced at the signature: the contract invoice and its commitment line.
+    const [commitment] = (await must(world, 'GET', `/v1/orgs/${org.id}/invoices`, org.tokens.owner)).data;
+    expect(commitment).toMatchObject({ kind: 'contract', total_minor: 100_000 });
+    await page.goto(`${world.api}/console/#/invoices?id=${commitment.id}`);
+    const line = page.getByTestId('invoice-detail').locator('[data-kind=commitment]');
+    await line.waitFor();
+    expect(await line.locator('th').innerText()).toBe('Prepaid commitment');
+    expect(await line.locator('td.amount').innerText()).toBe(usd(100_000));
+    expect(await page.getByTestId('invoice-detail').getByTestId('invoice-kind').innerText()).toBe(
+      'Contract commitment',
+    );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it.each(['developer', 'viewer'] as const)('a %s sees usage and status but no admin page or button', async (role) => {
     const org = await newOrg(world, 'Roles Co');
     const { context, page, errors } = await openConsole(world, org.tokens[role]);
@@ -353,6 +696,12 @@ describe('the billing console', () => {
     // A page the role may not open falls back to the first allowed one instead of answering 403.
     await page.goto(`${world.api}/console/#/payment-methods`);
     await expect(page.locator('main h1').innerText()).resolves.toBe('Overview');
+    // Invoices and contracts are the billing admins' (the route table): not offered, not opened.
+    for (const route of ['invoices', 'contracts', 'invoices?id=in_x']) {
+      await page.goto(`${world.api}/console/#/${route}`);
+      await expect(page.locator('main h1').innerText()).resolves.toBe('Overview');
+      expect(await page.locator('main button').allInnerTexts()).toEqual([]);
+    }
     expect(errors).toEqual([]);
     if (role === 'developer') await screenshot(page, 'developer-overview');
     await context.close();

@@ -28,11 +28,18 @@ async function loadOverview({ api, caps, session }: PageContext) {
   ]);
   const from = day(forecast.period.start);
   const to = day(forecast.period.end);
-  const costs = json(
-    await must(api.GET('/v1/orgs/{org}/costs', { params: { path, query: { from, to, group_by: 'day' } } })),
-  );
-  return { org, subscription, status, forecast, budgets, costs };
+  const [costs, openInvoices] = await Promise.all([
+    must(api.GET('/v1/orgs/{org}/costs', { params: { path, query: { from, to, group_by: 'day' } } })).then(json),
+    // In dunning, the open invoices are what to pay: the freeze panel links to each.
+    status.dunning_state !== 'none' && caps.can('listInvoices')
+      ? must(api.GET('/v1/orgs/{org}/invoices', { params: { path, query: { status: 'open', limit: 5 } } })).then(
+          (p) => p.data,
+        )
+      : Promise.resolve(undefined),
+  ]);
+  return { org, subscription, status, forecast, budgets, costs, openInvoices };
 }
+type OpenInvoice = NonNullable<Awaited<ReturnType<typeof loadOverview>>['openInvoices']>[number];
 
 export function OverviewPage(ctx: PageContext) {
   const loaded = useLoad(() => loadOverview(ctx), [ctx.session.orgId]);
@@ -42,7 +49,7 @@ export function OverviewPage(ctx: PageContext) {
         const sub = o.subscription;
         return (
           <>
-            <FreezePanel ctx={ctx} status={o.status} />
+            <FreezePanel ctx={ctx} status={o.status} openInvoices={o.openInvoices} />
             <Section title="Organization and plan" id="org">
               <Facts
                 items={[
@@ -98,7 +105,15 @@ function statusInWords(status: BillingStatus): string {
   return `${DUNNING_WORDS[status.dunning_state] ?? status.dunning_state}${frozen ? ' · new spend frozen' : ''}`;
 }
 
-function FreezePanel({ ctx, status }: { ctx: PageContext; status: BillingStatus }) {
+function FreezePanel({
+  ctx,
+  status,
+  openInvoices,
+}: {
+  ctx: PageContext;
+  status: BillingStatus;
+  openInvoices: OpenInvoice[] | undefined;
+}) {
   if (status.new_spend_allowed && status.dunning_state === 'none') return null;
   const admin = ctx.caps.can('listPaymentMethods');
   const dunning = status.dunning_state !== 'none';
@@ -130,11 +145,7 @@ function FreezePanel({ ctx, status }: { ctx: PageContext; status: BillingStatus 
                 'Ask an owner or billing admin to update the card or pay the outstanding invoice.'
               )}
             </li>
-            {ctx.caps.can('payInvoice') ? (
-              <li>
-                <a href="#/invoices">Pay the open invoice now</a>.
-              </li>
-            ) : null}
+            <InvoicesToPay ctx={ctx} invoices={openInvoices} />
             <li class="muted">
               {status.dunning_entered_at ? `In this state since ${formatDateTime(status.dunning_entered_at)}. ` : ''}
               Unpaid, it moves from past due to a grace period after 3 days, to suspended 7 days later and to canceled
@@ -151,6 +162,38 @@ function FreezePanel({ ctx, status }: { ctx: PageContext; status: BillingStatus 
         ) : null}
       </ul>
     </section>
+  );
+}
+
+/**
+ * What is owed, each open invoice linked to its page: "Pay … now" where this role may pay it (the API
+ * serves pay now), else where to see it. A role that cannot read invoices is told who can.
+ */
+function InvoicesToPay({ ctx, invoices }: { ctx: PageContext; invoices: OpenInvoice[] | undefined }) {
+  const pay = ctx.caps.can('payInvoice');
+  if (!invoices) return null;
+  const owed = invoices.filter((i) => i.amount_due_minor > 0);
+  if (!owed.length) {
+    return (
+      <li>
+        No invoice is open: the <a href="#/invoices">invoices page</a> lists what was billed.
+      </li>
+    );
+  }
+  return (
+    <>
+      {owed.map((i) => {
+        const what = `invoice ${i.number ?? i.id} (${formatMoney(i.amount_due_minor, i.currency)}${
+          i.due_at ? `, due ${formatDate(i.due_at)}` : ''
+        })`;
+        return (
+          <li key={i.id} data-testid="open-invoice">
+            <a href={`#/invoices?id=${encodeURIComponent(i.id)}`}>{pay ? `Pay ${what} now` : `See ${what}`}</a>
+            {pay ? ' with the card on file or a new default card.' : '.'}
+          </li>
+        );
+      })}
+    </>
   );
 }
 

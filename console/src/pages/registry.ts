@@ -2,6 +2,8 @@ import type { FunctionComponent } from 'preact';
 import type { PageContext } from '../ui';
 import { AuditPage } from './audit';
 import { ContactsPage } from './contacts';
+import { ContractsPage } from './contracts';
+import { InvoicesPage } from './invoices';
 import { OverviewPage } from './overview';
 import { PaymentMethodsPage } from './payment-methods';
 import { PlansPage } from './plans';
@@ -12,10 +14,8 @@ import { UsagePage } from './usage';
  * this role may call it (read from the served OpenAPI document), so a developer or viewer never sees a
  * page whose first call would answer 403, and a page for an API that is not deployed yet stays hidden.
  *
- * Adding the invoices and contracts pages: write `pages/invoices.tsx` / `pages/contracts.tsx` and add
- * `{ route: 'invoices', title: 'Invoices', operation: 'listInvoices', component: InvoicesPage }` (and
- * `listContracts`) here, after 'usage'; `npm run console:build` regenerates the API types from the new
- * contract, so the page's calls are type-checked against it.
+ * A new page: write `pages/<name>.tsx` and add it here with the operation its first call needs;
+ * `npm run console:build` regenerates the API types from the contract, so its calls are type-checked.
  */
 export interface PageDefinition {
   route: string;
@@ -27,6 +27,7 @@ export interface PageDefinition {
 export const PAGES: readonly PageDefinition[] = [
   { route: 'overview', title: 'Overview', operation: 'getSubscription', component: OverviewPage },
   { route: 'usage', title: 'Usage', operation: 'getCosts', component: UsagePage },
+  { route: 'invoices', title: 'Invoices', operation: 'listInvoices', component: InvoicesPage },
   { route: 'plans', title: 'Plans', operation: 'listPlans', component: PlansPage },
   {
     route: 'payment-methods',
@@ -34,6 +35,7 @@ export const PAGES: readonly PageDefinition[] = [
     operation: 'listPaymentMethods',
     component: PaymentMethodsPage,
   },
+  { route: 'contracts', title: 'Contracts', operation: 'listContracts', component: ContractsPage },
   { route: 'contacts', title: 'Contacts', operation: 'listContacts', component: ContactsPage },
   { route: 'audit', title: 'Audit trail', operation: 'listAudit', component: AuditPage },
 ];
