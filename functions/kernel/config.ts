@@ -37,6 +37,12 @@ export interface RuntimeConfig {
   readonly clockFactor: number;
   /** Local: the product clock starts at this instant (ISO) instead of now. */
   readonly clockStart?: string;
+  /**
+   * Local: the real instant (epoch ms) at which the product clock read `clockStart`. Every process of
+   * the local runtime (the handlers, the Stripe sandbox) gets the same one, so their clocks agree to the
+   * millisecond: Stripe's timestamps (a charge's `created`) fall where the product's do.
+   */
+  readonly clockAnchorMs?: number;
   /** How long after a period ends its invoice waits for late usage events (drafts meanwhile). */
   readonly lateGraceSeconds: number;
   /**
@@ -84,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     sesFromAddress: get('SES_FROM_ADDRESS'),
     clockFactor: Number(get('CLOCK_FACTOR') ?? '1'),
     clockStart: get('CLOCK_START'),
+    ...(get('CLOCK_ANCHOR_MS') ? { clockAnchorMs: Number(get('CLOCK_ANCHOR_MS')) } : {}),
     lateGraceSeconds: Number(get('LATE_GRACE_SECONDS') ?? '3600'),
     maxContactsPerOrg: positiveInt(get('NOTICE_MAX_CONTACTS_PER_ORG'), 25),
     maxNoticesPerOrgPerDay: positiveInt(get('NOTICE_MAX_PER_ORG_PER_DAY'), 100),

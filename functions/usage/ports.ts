@@ -92,7 +92,7 @@ export interface UsageReader {
    * Sum of the period's total items over all shards: a bounded read whatever the event count. Cells keep
    * their stretch (`termsFrom`), so each stretch can be rated under its own terms.
    */
-  periodTotals(orgId: string, periodKey: string): Promise<PeriodUsage>;
+  periodTotals(orgId: string, periodKey: string, consistent?: boolean): Promise<PeriodUsage>;
   /** The period's cells per UTC day (`YYYY-MM-DD` → cells), summed over shards. */
   dailyCells(orgId: string, periodKey: string): Promise<Map<string, UsageCell[]>>;
   /**

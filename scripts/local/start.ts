@@ -91,6 +91,12 @@ async function main() {
   if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
     throw new Error(`--clock-start must be an ISO instant (e.g. 2026-11-30T23:50:00Z), got "${clockStart}"`);
   }
+  // One anchor for every process's product clock (see RuntimeConfig.clockAnchorMs).
+  const clock: RuntimeClock = {
+    factor: speed,
+    anchorMs: Date.now(),
+    ...(clockStart ? { start: new Date(clockStart).toISOString() } : {}),
+  };
   const lateGraceSeconds = durationSeconds(flags['late-grace'] ?? process.env.LATE_GRACE_SECONDS, 3600, '--late-grace');
   const retryDelayRaw = flags['retry-delay'] ?? process.env.LOCAL_RETRY_DELAY_SECONDS;
   const dataDir = resolve(flags['data-dir'] ?? process.env.LOCAL_DATA_DIR ?? join(ROOT, '.data'));
@@ -117,7 +123,7 @@ async function main() {
     // fauxqs keeps everything in memory: a restart drops queued messages (the queues are re-created
     // below). Accepted locally — see scripts/local/sqs.ts.
     startSqs({ port: ports.sqs, supervisor }),
-    startStripe(ports.stripe, dataDir, `${apiUrl}/v1/webhooks/stripe`),
+    startStripe(ports.stripe, dataDir, `${apiUrl}/v1/webhooks/stripe`, clock),
   ]);
   const dynamoClient = localDynamoClient(dynamo.endpoint);
   await ensureTable(dynamoClient, LOCAL_TABLE_NAME);
@@ -147,6 +153,7 @@ async function main() {
     NOTIFICATIONS_DIR: join(dataDir, 'notifications'),
     CLOCK_FACTOR: String(speed),
     ...(clockStart ? { CLOCK_START: new Date(clockStart).toISOString() } : {}),
+    CLOCK_ANCHOR_MS: String(clock.anchorMs),
     LATE_GRACE_SECONDS: String(lateGraceSeconds),
     POWERTOOLS_SERVICE_NAME: 'billing',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -264,12 +271,19 @@ Ctrl-C stops everything (DynamoDB data is kept; --fresh starts over).
 `);
 }
 
+/** The product clock of the local runtime: it reads `start` (else the anchor) at real time `anchorMs`, running `factor`× as fast. */
+interface RuntimeClock {
+  readonly factor: number;
+  readonly anchorMs: number;
+  readonly start?: string;
+}
+
 /**
  * Real Stripe test mode when STRIPE_SECRET_KEY is set (webhooks then come through `stripe listen
  * --forward-to <api>/v1/webhooks/stripe`, whose secret goes in STRIPE_WEBHOOK_SECRETS); otherwise the
  * local Stripe sandbox as a supervised child.
  */
-async function startStripe(port: number, dataDir: string, webhookUrl: string) {
+async function startStripe(port: number, dataDir: string, webhookUrl: string, clock: RuntimeClock) {
   if (process.env.STRIPE_SECRET_KEY) {
     return {
       description: `real Stripe (test mode); forward webhooks with: stripe listen --forward-to ${webhookUrl}`,
@@ -311,6 +325,12 @@ async function startStripe(port: number, dataDir: string, webhookUrl: string) {
       // Its account lives beside DynamoDB's data, so the product's cus_…/pm_… ids still resolve after a restart.
       '--state-file',
       join(dataDir, 'stripe-sandbox', 'state.json'),
+      // Stripe's clock is the product's (same start, speed and anchor), as it is real time on AWS.
+      ...(clock.start ? ['--clock-start', clock.start] : []),
+      '--clock-factor',
+      String(clock.factor),
+      '--clock-anchor-ms',
+      String(clock.anchorMs),
     ],
     { cwd: ROOT, stdout: 'pipe', stderr: 'inherit', armed: false },
   );

@@ -373,8 +373,8 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader, Dimensio
     }
   }
 
-  async periodTotals(orgId: string, periodKey: string): Promise<PeriodUsage> {
-    return sumTotals(await this.totalItems(orgId, periodKey));
+  async periodTotals(orgId: string, periodKey: string, consistent = false): Promise<PeriodUsage> {
+    return sumTotals(await this.totalItems(orgId, periodKey, consistent));
   }
 
   /** The period's total items (one per shard × stretch): one Query per shard, in parallel. */

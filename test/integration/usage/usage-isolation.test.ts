@@ -210,7 +210,8 @@ describe('budget notices right after counting', () => {
           reads.push({ command: 'Query', consistent: input.ConsistentRead === true });
         }
         for (const request of Object.values(input.RequestItems ?? {})) {
-          if (request.Keys?.some((k) => k.PK === `ORG#${org}`)) {
+          // The budget evaluation's read (threshold invoicing reads the org's billing items after it).
+          if (request.Keys?.some((k) => k.PK === `ORG#${org}` && (k as { SK?: string }).SK === 'BUDGETS')) {
             reads.push({ command: 'BatchGet', consistent: request.ConsistentRead === true });
           }
         }
