@@ -3,6 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BillingApiStack } from '../lib/api-stack';
 import { MissingHandlerError } from '../lib/billing-function';
+import { BillingConsoleStack } from '../lib/console-stack';
 import { BillingStatefulStack } from '../lib/stateful-stack';
 
 const app = new App();
@@ -14,12 +15,17 @@ if (skipBundling === true || skipBundling === 'true') app.node.setContext('aws:c
 try {
   // Account/region come from the CLI profile at deploy time; synth stays environment-agnostic and offline.
   const stateful = new BillingStatefulStack(app, 'BillingStatefulStack', {
-    description: 'Billing layer: DynamoDB table and SQS queues (data; retained)',
+    description: 'Billing layer: DynamoDB table, SQS queues and the exports bucket (data; retained)',
   });
-  new BillingApiStack(app, 'BillingApiStack', {
+  const api = new BillingApiStack(app, 'BillingApiStack', {
     description: 'Billing layer: HTTP API, functions, queue consumers and schedules (stateless)',
     table: stateful.table,
     queues: stateful.queues,
+    exportsBucket: stateful.exportsBucket,
+  });
+  new BillingConsoleStack(app, 'BillingConsoleStack', {
+    description: 'Billing console: static site (S3 + CloudFront with origin access control), /v1 forwarded to the API',
+    api: api.api,
   });
 } catch (err) {
   // A handler named in a table but not written yet is an expected state of the worktree: say which, no trace.

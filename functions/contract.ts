@@ -1,6 +1,8 @@
 import { API_CONTRACT } from './api/contract';
 import { AUDIT_CONTRACT } from './audit/contract';
+import { COLLECTION_CONTRACT } from './collection/contract';
 import { CONTRACTS_CONTRACT } from './contracts/contract';
+import { EXPORT_CONTRACT } from './export/contract';
 import { INVOICING_CONTRACT } from './invoicing/contract';
 import type { RouteContract } from './kernel/http/contract';
 import { CONTACTS_CONTRACT } from './notices/contract';
@@ -24,6 +26,8 @@ export const CONTRACT = {
   ...USAGE_CONTRACT,
   ...INVOICING_CONTRACT,
   ...CONTRACTS_CONTRACT,
+  ...COLLECTION_CONTRACT,
+  ...EXPORT_CONTRACT,
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteId = keyof typeof CONTRACT;

@@ -3,7 +3,7 @@
  * so both sides redrive and batch identically.
  */
 export interface QueueDefinition {
-  readonly id: 'usage' | 'stripeEvents';
+  readonly id: 'usage' | 'stripeEvents' | 'exports';
   /** Physical base name locally; CDK lets CloudFormation name them. */
   readonly name: string;
   readonly visibilityTimeoutSeconds: number;
@@ -20,6 +20,8 @@ export interface QueueDefinition {
    * rather than being received by nothing.
    */
   readonly consumerEntry?: string;
+  /** The consumer's Lambda timeout when not CONSUMER_TIMEOUT_SECONDS (a long job); visibility ≥ it. */
+  readonly consumerTimeoutSeconds?: number;
 }
 
 export const QUEUES: readonly QueueDefinition[] = [
@@ -43,6 +45,20 @@ export const QUEUES: readonly QueueDefinition[] = [
     maxBatchingWindowSeconds: 0,
     dlqRetentionDays: 14,
     consumerEntry: 'functions/payments/queue/reconcile-stripe-events.ts',
+  },
+  {
+    id: 'exports',
+    name: 'billing-exports',
+    // A build may run up to its 15-minute timeout: six times that, as for the other consumers. Three
+    // receives stay inside the job's build deadline (export/domain/export-job.ts); a user who does not want
+    // to wait for a retry asks again (`GET …/export` reuses an export only while it is under 5 minutes old).
+    visibilityTimeoutSeconds: 5_400,
+    maxReceiveCount: 3,
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    dlqRetentionDays: 14,
+    consumerEntry: 'functions/export/queue/build-exports.ts',
+    consumerTimeoutSeconds: 900,
   },
 ];
 

@@ -41,7 +41,16 @@ export interface RouteDefinition {
   /** One line for the OpenAPI document. */
   readonly summary: string;
   /** Extra resources the handler needs beyond the table (CDK grants exactly these). */
-  readonly needs?: readonly ('usage_queue' | 'stripe_events_queue' | 'stripe_secret' | 'webhook_secret' | 'email')[];
+  readonly needs?: readonly (
+    | 'usage_queue'
+    | 'stripe_events_queue'
+    | 'stripe_secret'
+    | 'webhook_secret'
+    | 'email'
+    | 'exports_queue'
+    /** Read (presign downloads) of the export documents. */
+    | 'exports_bucket'
+  )[];
   /**
    * Large libraries the handler bundles on purpose (the bundle-size test allows them, and only them,
    * to make the bundle bigger). The Stripe SDK is implied by the Stripe needs.
@@ -75,7 +84,9 @@ export type Capability =
   | 'payments'
   | 'notices'
   | 'invoicing'
-  | 'contracts';
+  | 'contracts'
+  | 'collection'
+  | 'export';
 
 const http = (capability: Capability, file: string) => `functions/${capability}/http/${file}.ts`;
 
@@ -111,6 +122,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: ['platform'],
     entry: http('orgs', 'provision-org'),
     summary: 'Provision or update an organization (name, default currency)',
+  },
+  {
+    id: 'getOrg',
+    method: 'GET',
+    path: '/v1/orgs/{org}',
+    auth: 'jwt',
+    roles: [...MEMBER_ROLES, 'platform'],
+    entry: http('orgs', 'get-org'),
+    summary: 'The organization (name, default currency): what a console shows as its header',
   },
   {
     id: 'listPlans',
@@ -287,6 +307,16 @@ export const ROUTES: readonly RouteDefinition[] = [
     summary: 'Quarantined usage events and why they were rejected, newest first',
   },
   {
+    id: 'listUsageAnomalies',
+    method: 'GET',
+    path: '/v1/orgs/{org}/usage/anomalies',
+    auth: 'jwt',
+    roles: MEMBER_ROLES,
+    entry: http('usage', 'list-usage-anomalies'),
+    summary:
+      'Runaway agents and models: hours whose spend passed a multiple of the trailing baseline, newest day first',
+  },
+  {
     id: 'getBudgets',
     method: 'GET',
     path: '/v1/orgs/{org}/budgets',
@@ -461,6 +491,68 @@ export const ROUTES: readonly RouteDefinition[] = [
     roles: [...BILLING_ADMINS, 'platform'],
     entry: http('contracts', 'get-contract-history'),
     summary: 'Every version and transition, with before and after',
+  },
+  // Collection: invoices paid through Stripe.
+  {
+    id: 'payInvoice',
+    method: 'POST',
+    path: '/v1/orgs/{org}/invoices/{id}/pay',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('collection', 'pay-invoice'),
+    summary: 'Pay an open invoice now with the default or a named payment method of the org: paid, or why not',
+    needs: ['stripe_secret'],
+  },
+  {
+    id: 'getReconciliation',
+    method: 'GET',
+    path: '/v1/orgs/{org}/reconciliation',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('collection', 'get-reconciliation'),
+    summary: "The latest ledger ↔ Stripe drift report of the org's invoices and payment attempts",
+  },
+  // The billing export: a job built in the background (the exports queue), and a one-request download.
+  // Creating an export (POST, or GET …/export when it builds one) draws from the per-org `expensive_read`
+  // budget in the use case, so a download that reuses a recent export is never counted.
+  {
+    id: 'createExport',
+    method: 'POST',
+    path: '/v1/orgs/{org}/exports',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('export', 'create-export'),
+    summary: 'Start a full billing export (one JSON document of everything), built in the background',
+    needs: ['exports_queue'],
+  },
+  {
+    id: 'listExports',
+    method: 'GET',
+    path: '/v1/orgs/{org}/exports',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('export', 'list-exports'),
+    summary: 'Recent exports, newest first',
+  },
+  {
+    id: 'getExport',
+    method: 'GET',
+    path: '/v1/orgs/{org}/exports/{id}',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('export', 'get-export'),
+    summary: 'One export: status, size, SHA-256, section counts and, when ready, download URLs valid 15 minutes',
+    needs: ['exports_bucket'],
+  },
+  {
+    id: 'downloadExport',
+    method: 'GET',
+    path: '/v1/orgs/{org}/export',
+    auth: 'jwt',
+    roles: BILLING_ADMINS,
+    entry: http('export', 'download-export'),
+    summary: 'The billing export in one request: builds or reuses one under 5 minutes old; 303 to the file',
+    needs: ['exports_queue', 'exports_bucket'],
   },
 ];
 

@@ -19,6 +19,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { keys } from '../functions/kernel/dynamo/keys';
@@ -28,7 +29,7 @@ import { SCHEDULES, type ScheduleDefinition } from '../functions/schedules';
 import { TABLE_SCHEMA } from '../functions/table-schema';
 import { BillingAlarms } from './alarms';
 import { assertHandlersExist, BillingFunction } from './billing-function';
-import type { BillingQueue, QueueId } from './stateful-stack';
+import { type BillingQueue, exportsBucketArnExportName, type QueueId } from './stateful-stack';
 
 /**
  * The item actions the adapters use (transactions are authorized per contained item action, so there is no
@@ -55,7 +56,14 @@ const HEALTH_PARTITION = keys.health.PK;
 const QUEUE_NEEDS: Partial<Record<Need, { queueId: QueueId; env: string }>> = {
   usage_queue: { queueId: 'usage', env: 'USAGE_QUEUE_URL' },
   stripe_events_queue: { queueId: 'stripeEvents', env: 'STRIPE_EVENTS_QUEUE_URL' },
+  exports_queue: { queueId: 'exports', env: 'EXPORTS_QUEUE_URL' },
 };
+
+/** Every export document is under this prefix of the exports bucket (export/domain/export-job.ts). */
+export const EXPORT_OBJECT_PREFIX = 'exports/';
+
+/** The consumers' needs beyond the route and schedule tables' (only the export builder writes documents). */
+type ConsumerNeed = Need | 'exports_bucket_write';
 
 /**
  * What queue consumers need beyond the table. Routes and schedules carry `needs` in their tables; queue
@@ -63,11 +71,18 @@ const QUEUE_NEEDS: Partial<Record<Need, { queueId: QueueId; env: string }>> = {
  * grants live here, next to the code that applies them. The Stripe reconciler re-reads objects from
  * Stripe's API (the API key); it never verifies signatures (so no webhook secret).
  */
-export const CONSUMER_NEEDS: Record<QueueId, readonly Need[]> = { usage: [], stripeEvents: ['stripe_secret'] };
+export const CONSUMER_NEEDS: Record<QueueId, readonly ConsumerNeed[]> = {
+  usage: [],
+  stripeEvents: ['stripe_secret'],
+  // The builder reads every capability's items of one org and streams the document into the bucket.
+  exports: ['exports_bucket_write'],
+};
 
 export interface BillingApiStackProps extends StackProps {
   readonly table: dynamodb.ITable;
   readonly queues: ReadonlyMap<QueueId, BillingQueue>;
+  /** Where export documents are written (by the exports consumer) and downloaded from (presigned). */
+  readonly exportsBucket: s3.IBucket;
   /** Default to the product's tables (queue definitions: those of `queues`); tests pass their own. */
   readonly routes?: readonly RouteDefinition[];
   readonly queueDefinitions?: readonly QueueDefinition[];
@@ -85,6 +100,7 @@ export class BillingApiStack extends Stack {
 
   private readonly table: dynamodb.ITable;
   private readonly queues: ReadonlyMap<QueueId, BillingQueue>;
+  private readonly exportsBucket: s3.IBucket;
   private readonly logLevel: string;
   private readonly stripeSecret: secretsmanager.ISecret;
   private readonly webhookSecret: secretsmanager.ISecret;
@@ -98,6 +114,7 @@ export class BillingApiStack extends Stack {
     CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     this.table = props.table;
     this.queues = props.queues;
+    this.exportsBucket = props.exportsBucket;
     const routes = props.routes ?? ROUTES;
     // Consumers follow the queues the stateful stack actually created (which carry their definitions).
     const queueDefinitions = props.queueDefinitions ?? [...props.queues.values()].map((q) => q.definition);
@@ -257,7 +274,7 @@ export class BillingApiStack extends Stack {
       const fn = this.billingFunction(`${def.id}Consumer`, {
         entry: def.consumerEntry,
         description: `Consumes the ${def.id} queue`,
-        timeout: Duration.seconds(CONSUMER_TIMEOUT_SECONDS),
+        timeout: Duration.seconds(def.consumerTimeoutSeconds ?? CONSUMER_TIMEOUT_SECONDS),
         memorySize: 1024,
         needs: CONSUMER_NEEDS[def.id],
       });
@@ -321,14 +338,17 @@ export class BillingApiStack extends Stack {
       description: string;
       timeout: Duration;
       memorySize: number;
-      needs: readonly Need[];
+      needs: readonly ConsumerNeed[];
       table?: TableAccess;
     },
   ): BillingFunction {
     const environment: Record<string, string> = {};
     for (const need of opts.needs) {
-      const queueNeed = QUEUE_NEEDS[need];
+      const queueNeed = need === 'exports_bucket_write' ? undefined : QUEUE_NEEDS[need];
       if (queueNeed) environment[queueNeed.env] = this.queueFor(queueNeed.queueId).queue.queueUrl;
+      if (need === 'exports_bucket' || need === 'exports_bucket_write') {
+        environment.EXPORTS_BUCKET = this.exportsBucket.bucketName;
+      }
       // Only the ARN: the function reads the value from Secrets Manager at cold start.
       if (need === 'stripe_secret') environment.STRIPE_SECRET_ARN = this.stripeSecret.secretArn;
       if (need === 'webhook_secret') environment.STRIPE_WEBHOOK_SECRET_ARN = this.webhookSecret.secretArn;
@@ -347,7 +367,23 @@ export class BillingApiStack extends Stack {
 
     this.grantTable(fn, opts.table ?? 'read_write');
     for (const need of opts.needs) {
-      const queueNeed = QUEUE_NEEDS[need];
+      const queueNeed = need === 'exports_bucket_write' ? undefined : QUEUE_NEEDS[need];
+      // Export documents: presigning a download needs GetObject on the signer's role; the builder only puts
+      // (multipart: PutObject covers its parts) and aborts a failed upload. Scoped to the documents' prefix.
+      if (need === 'exports_bucket' || need === 'exports_bucket_write') {
+        const bucketArn = exportsBucketArnExportName(Stack.of(this.exportsBucket).stackName);
+        fn.fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: need === 'exports_bucket' ? ['s3:GetObject'] : ['s3:PutObject', 's3:AbortMultipartUpload'],
+            resources: [Fn.join('', [Fn.importValue(bucketArn), `/${EXPORT_OBJECT_PREFIX}*`])],
+          }),
+        );
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${bucketArn}/${EXPORT_OBJECT_PREFIX}*]`,
+          reason:
+            'Export documents are one object per export (exports/<org>/<export>.json[.gz]), named when the export is built: the grant is the documents’ prefix with object actions only (no List, no bucket actions).',
+        });
+      }
       // SendMessage only (not grantSendMessages, which adds GetQueueAttributes/GetQueueUrl): the URL comes
       // from the environment and SSE-SQS needs no KMS permission.
       if (queueNeed) this.queueFor(queueNeed.queueId).queue.grant(fn.fn, 'sqs:SendMessage');

@@ -1,8 +1,19 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { QUEUES, type QueueDefinition } from '../functions/queues';
+
+/** Export documents are kept this long (a new export can always be built). */
+export const EXPORT_RETENTION_DAYS = 7;
+
+/**
+ * The CloudFormation export of the exports bucket's ARN, named explicitly: the API stack's grants import it
+ * by this name, so cdk-nag's finding on the grant (which names the import) can be acknowledged exactly.
+ */
+export const exportsBucketArnExportName = (statefulStackName: string) => `${statefulStackName}-ExportsBucketArn`;
+
 import { TABLE_SCHEMA } from '../functions/table-schema';
 
 export type QueueId = QueueDefinition['id'];
@@ -19,13 +30,15 @@ export interface BillingStatefulStackProps extends StackProps {
 }
 
 /**
- * Everything that holds data: the table and the queues. Kept apart from the API and functions so that
+ * Everything that holds data: the table, the queues and the exports bucket. Kept apart from the API and functions so that
  * stateless changes (most deploys) can never replace or delete data, and so the stateless stack can be
  * destroyed and recreated freely.
  */
 export class BillingStatefulStack extends Stack {
   readonly table: dynamodb.Table;
   readonly queues: ReadonlyMap<QueueId, BillingQueue>;
+  /** Billing export documents (private; objects expire after EXPORT_RETENTION_DAYS). */
+  readonly exportsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: BillingStatefulStackProps = {}) {
     super(scope, id, props);
@@ -78,9 +91,45 @@ export class BillingStatefulStack extends Stack {
     }
     this.queues = queues;
 
+    // Billing exports: documents an org downloads through presigned URLs. Private (public access blocked,
+    // owner-enforced object ownership: no ACLs), encrypted, TLS only, and temporary: an export can always be
+    // built again, so objects (and unfinished multipart uploads) expire rather than pile up. Its access log
+    // goes to a bucket of its own.
+    const exportLogs = new s3.Bucket(this, 'ExportsAccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(exportLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This bucket is the exports bucket’s server access log destination; logging it would log itself.',
+    });
+    this.exportsBucket = new s3.Bucket(this, 'ExportsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: false,
+      serverAccessLogsBucket: exportLogs,
+      serverAccessLogsPrefix: 'exports/',
+      lifecycleRules: [
+        { expiration: Duration.days(EXPORT_RETENTION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      // Temporary files by design (7 days): nothing is lost if the stack ever replaces the bucket.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     // What operators and producers outside this app need: the agent runtime sends usage to the queue URL and
     // is granted sqs:SendMessage on its ARN by its own stack; the DLQ URLs are where redrives start.
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'ExportsBucketName', { value: this.exportsBucket.bucketName });
+    new CfnOutput(this, 'ExportsBucketArn', {
+      value: this.exportsBucket.bucketArn,
+      exportName: exportsBucketArnExportName(this.stackName),
+    });
     for (const [id, q] of queues) {
       new CfnOutput(this, `${id}QueueUrl`, { value: q.queue.queueUrl });
       new CfnOutput(this, `${id}QueueArn`, { value: q.queue.queueArn });

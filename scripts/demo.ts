@@ -608,7 +608,7 @@ async function main() {
   }
 
   // 10 ─ invoices
-  step('Billing settings, the upcoming invoice, and the period invoice once the month closes');
+  step('Billing settings, the upcoming invoice, and the period invoice once the month closes, paid through Stripe');
   await call('PUT', `${org}/billing-settings`, {
     ...as,
     body: {
@@ -639,7 +639,7 @@ async function main() {
     periodInvoice = await until(
       'the period invoice',
       async () => {
-        const list = (await call('GET', `${org}/invoices?status=open`, as)).body.data as Json[];
+        const list = (await call('GET', `${org}/invoices`, as)).body.data as Json[];
         return list.find((i) => i.kind === 'period' && i.period.start === upcoming.period.start);
       },
       180_000,
@@ -650,6 +650,28 @@ async function main() {
       `invoice ${issued.number} issued ${issued.issued_at}, bill to ${issued.bill_to.legal_name} (${issued.bill_to.memo}):`,
     );
     printInvoice(issued);
+    // The collection schedule (every product minute) mirrors it to Stripe and charges the saved card.
+    const paid = await until(
+      `invoice ${issued.number} to be charged`,
+      async () => {
+        const now = (await call('GET', `${org}/invoices/${issued.id}`, as)).body;
+        return now.status === 'paid' ? now : undefined;
+      },
+      60_000,
+      500,
+    );
+    periodInvoice = paid;
+    const attempt = (paid.payment_attempts as Json[]).at(-1);
+    say(
+      `charged at Stripe (${paid.stripe_invoice_id}) with ${attempt?.payment_method_id ?? 'the default card'}: ${paid.status} ${paid.paid_at}, ${money(paid.amount_paid_minor, paid.currency)}`,
+    );
+    say(`Stripe's hosted invoice page: ${paid.hosted_invoice_url}`);
+    const drift = (await call('GET', `${org}/reconciliation`, as)).body;
+    say(
+      drift.checked_at
+        ? `drift report of ${drift.checked_at}: ${drift.in_sync ? 'the ledger and Stripe agree' : `${drift.differences.length} differences`}`
+        : 'ledger ↔ Stripe drift report: run `npm run reconcile` (the daily reconcileLedger schedule, now)',
+    );
     const pdf = await fetch(`${API}${org}/invoices/${issued.id}`, {
       headers: { authorization: `Bearer ${owner}`, accept: 'application/pdf' },
     });
@@ -704,7 +726,7 @@ async function main() {
     [
       'invoices',
       periodInvoice
-        ? `${periodInvoice.number}: ${money(periodInvoice.total_minor, periodInvoice.currency)} for ${upcoming.period.start.slice(0, 7)}`
+        ? `${periodInvoice.number}: ${money(periodInvoice.total_minor, periodInvoice.currency)} for ${upcoming.period.start.slice(0, 7)}, ${periodInvoice.status} through Stripe`
         : `upcoming ${money(upcoming.total_minor, upcoming.currency)} (the period has not closed yet)`,
     ],
     ['notices', `${notices.length} (${notices.filter((n) => n.delivered_at).length} delivered), ${files.length} files`],
@@ -716,6 +738,8 @@ async function main() {
   const width = Math.max(...rows.map(([k]) => k.length));
   out(`\n━━ Summary`);
   for (const [k, v] of rows) out(`   ${k.padEnd(width)}  ${v}`);
+  // The same customer in the billing console (npm start serves it; the owner token lasts an hour).
+  out(`\nSee it in the billing console: ${API}/console/#token=${owner}`);
   sqs.destroy();
 }
 

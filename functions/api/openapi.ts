@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CONTRACT } from '../contract';
+import { ExportDocument } from '../export-schema';
 import type { RouteContract } from '../kernel/http/contract';
 import { ProblemBody } from '../kernel/http/contract';
 import { ROUTES } from '../routes';
@@ -72,7 +73,7 @@ export function buildOpenApiDocument(serverUrl?: string): JsonSchema {
       ...(contract.body
         ? {
             requestBody: {
-              required: true,
+              required: !contract.bodyOptional,
               content: { 'application/json': { schema: schemaOf(contract.body, 'input') } },
             },
           }
@@ -91,8 +92,13 @@ export function buildOpenApiDocument(serverUrl?: string): JsonSchema {
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      // Not an HTTP body: the SQS message the agent runtime sends (one event or an array of them).
-      schemas: { UsageEvent: schemaOf(UsageEvent, 'input'), UsageMessage: schemaOf(UsageMessage, 'input') },
+      // Not HTTP bodies: the SQS message the agent runtime sends (one event or an array of them), and the
+      // billing export document that `GET …/export` downloads.
+      schemas: {
+        UsageEvent: schemaOf(UsageEvent, 'input'),
+        UsageMessage: schemaOf(UsageMessage, 'input'),
+        ExportDocument: schemaOf(ExportDocument, 'output'),
+      },
     },
     paths,
   };

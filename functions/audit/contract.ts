@@ -15,3 +15,6 @@ export const AuditEntryResponse = z.object({
 export const AUDIT_CONTRACT = {
   listAudit: { params: OrgPath, query: ListQuery, responses: { 200: listOf(AuditEntryResponse) } },
 } as const;
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const AUDIT_EXPORT_SECTIONS = { audit_trail: AuditEntryResponse } as const;

@@ -95,6 +95,21 @@ const VersionWire = z.object({
       z.object({ meter: z.enum(METERS), model: z.string().nullable(), unit_amount_decimal: DecimalString }),
     ),
   }),
+  rate_sheet: z
+    .array(
+      z.object({
+        meter: z.enum(METERS),
+        model: z.string().nullable(),
+        unit_amount_decimal: DecimalString.describe('minor units per unit, as usage is rated under this version'),
+        tiers: z
+          .array(z.object({ up_to: z.number().int().nullable(), unit_amount_decimal: DecimalString }))
+          .nullable()
+          .describe('graduated tiers (each rate discounted), when the list price has them'),
+        list_unit_amount_decimal: DecimalString.nullable().describe('the list (Pro) price; null: not on the list'),
+        source: z.enum(['override', 'discounted_list']),
+      }),
+    )
+    .describe('the prices this version rates usage at: each list price discounted, unless the rate card names it'),
   platform_fee_minor: MinorUnits,
   included: Allowance,
   net_days: z.number().int(),
@@ -117,6 +132,7 @@ export const ContractResponse = VersionWire.extend({
 });
 
 export const UtilizationResponse = z.object({
+  as_of: IsoTimestamp.describe('when consumption was read and the projection made'),
   contract_id: z.string(),
   version: z.number().int(),
   currency: z.string(),
@@ -139,6 +155,18 @@ export const UtilizationResponse = z.object({
           amount_minor: MinorUnits,
         }),
       ),
+      by_period: z
+        .array(
+          z.object({
+            period: z.string().describe('the billing period (YYYY-MM)'),
+            from: IsoTimestamp,
+            to: IsoTimestamp,
+            consumed_minor: MinorUnits,
+          }),
+        )
+        .describe(
+          'consumed per billing period, in the part of it inside the year and in force (up to now), oldest first; they add up to consumed_minor: the year burn-down',
+        ),
     }),
   ),
   projection: z
@@ -175,3 +203,15 @@ export const CONTRACTS_CONTRACT = {
   getContractUtilization: { params: ContractPath, responses: { 200: UtilizationResponse } },
   getContractHistory: { params: ContractPath, responses: { 200: listOf(ContractEventResponse) } },
 } as const;
+
+export const ContractRecord = z.object({
+  id: z.string(),
+  created_at: IsoTimestamp.describe('when its first version was drafted'),
+  current: ContractResponse.describe('as `GET …/contracts/{id}` answers'),
+  versions: z.array(VersionWire).describe('every version, oldest first'),
+  history: z.array(ContractEventResponse).describe('every version drafted and transition, oldest first'),
+  utilization: UtilizationResponse.describe('per contract year (as `GET …/contracts/{id}/utilization` answers)'),
+});
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const CONTRACTS_EXPORT_SECTIONS = { contracts: ContractRecord } as const;

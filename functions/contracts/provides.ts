@@ -1,6 +1,12 @@
+import type { ExportSources } from '../export/ports';
 import type { Kernel } from '../kernel/compose';
+import { fromList } from '../kernel/streams';
+import { periodUsageRater } from '../usage/provides';
 import { DynamoContractStore } from './adapters/contract-store';
+import { contractUtilization } from './app/contract-utilization';
+import { listContracts } from './app/read-contracts';
 import { contractYears } from './domain/contract';
+import { encodeContractRecord } from './http/encode';
 import type { BillableContract, ContractBillingReader, ContractTimeline } from './ports';
 
 /** The contract segments of the terms timeline (subscriptions merges them into the one timeline). */
@@ -18,6 +24,30 @@ export function contractBilling(k: Kernel): ContractBillingReader {
         .filter((c) => SIGNED.has(c.status) && c.activeFrom && c.activeUntil)
         .filter((c) => c.activeFrom! < to.toISOString() && from.toISOString() < c.activeUntil!)
         .map((contract) => ({ contract, years: contractYears(contract) }));
+    },
+  };
+}
+
+/** Every contract with its versions, transitions and utilization per year, as a section of the billing export. */
+export function contractExportSections(k: Kernel): Pick<ExportSources, 'contracts'> {
+  const contracts = new DynamoContractStore(k.db, k.config.tableName);
+  const usageRating = periodUsageRater(k);
+  return {
+    contracts: {
+      read: (orgId, asOf) =>
+        fromList(
+          listContracts({ contracts }, orgId).then((views) =>
+            Promise.all(
+              views.reverse().map(async (view) => {
+                const [history, utilization] = await Promise.all([
+                  contracts.history(orgId, view.current.id),
+                  contractUtilization({ clock: { now: () => asOf }, contracts, usageRating }, orgId, view.current.id),
+                ]);
+                return encodeContractRecord(view, history, utilization);
+              }),
+            ),
+          ),
+        ),
     },
   };
 }

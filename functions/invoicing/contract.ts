@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { DecimalString, IsoTimestamp, listOf, MinorUnits, OrgPath } from '../kernel/http/contract';
 import { METERS } from '../kernel/pricing/plans';
-import { INVOICE_KINDS, INVOICE_STATUSES, LINE_KINDS } from './domain/invoice';
+import { COLLECTION_METHODS, INVOICE_KINDS, INVOICE_STATUSES, LINE_KINDS, PAYMENT_OUTCOMES } from './domain/invoice';
 import { INVOICE_PREFIX_PATTERN } from './domain/numbering';
+import { MAX_NET_DAYS } from './domain/settings';
 
 /** HTTP contract of the invoicing capability: billing settings, the invoice list, detail, PDF and preview. */
 const Text = (max: number) => z.string().trim().min(1).max(max);
@@ -40,6 +41,15 @@ export const BillingSettingsRequest = z.strictObject({
     .nullable()
     .optional()
     .describe('interim invoice once usage accrued in a period reaches this; null: the plan default'),
+  net_days: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_NET_DAYS)
+    .optional()
+    .describe(
+      'payment terms: 0 (default) charges the default payment method when an invoice is issued; N > 0 issues invoices payable within N days (send_invoice)',
+    ),
 });
 
 export const BillingSettingsResponse = z.object({
@@ -52,6 +62,7 @@ export const BillingSettingsResponse = z.object({
   invoice_prefix_fixed: z.boolean(),
   invoice_threshold_minor: MinorUnits.nullable().describe('as set; null: the plan default'),
   effective_invoice_threshold_minor: MinorUnits.nullable().describe('in force now, in `currency`; null: none'),
+  net_days: z.number().int().describe('payment terms of new invoices: 0 charges at once, N > 0 is due in N days'),
   currency: z.string(),
   credit_balances: z.record(z.string(), MinorUnits).describe('credit carried from negative invoices, per currency'),
   updated_at: IsoTimestamp.nullable(),
@@ -71,6 +82,19 @@ export const InvoiceSummary = z.object({
   due_at: IsoTimestamp.nullable(),
   total_minor: MinorUnits,
   amount_due_minor: MinorUnits,
+  collection_method: z.enum(COLLECTION_METHODS).describe('charge_automatically (net 0) or send_invoice (net terms)'),
+  days_until_due: z.number().int().nullable().describe('send_invoice: due this many days after issue'),
+  amount_paid_minor: MinorUnits,
+  paid_at: IsoTimestamp.nullable(),
+});
+
+export const PaymentAttemptWire = z.object({
+  id: z.string().describe("Stripe's charge id"),
+  at: IsoTimestamp,
+  outcome: z.enum(PAYMENT_OUTCOMES).describe('requires_action: the card needs 3-D Secure on the hosted invoice page'),
+  amount_minor: MinorUnits,
+  decline_code: z.string().nullable(),
+  payment_method_id: z.string().nullable(),
 });
 
 export const InvoiceLineWire = z.object({
@@ -104,6 +128,10 @@ export const InvoiceResponse = InvoiceSummary.extend({
   credits_applied_minor: MinorUnits,
   credit_carried_minor: MinorUnits.describe('a negative total carried to the credit balance'),
   created_at: IsoTimestamp,
+  stripe_invoice_id: z.string().nullable().describe('the invoice at Stripe (the payment rail) once mirrored'),
+  hosted_invoice_url: z.string().nullable().describe("Stripe's page where the customer can pay (and authenticate)"),
+  invoice_pdf: z.string().nullable().describe("Stripe's PDF of the invoice"),
+  payment_attempts: z.array(PaymentAttemptWire).describe('oldest first'),
   schema_version: z.number().int(),
 });
 
@@ -135,4 +163,19 @@ export const INVOICING_CONTRACT = {
   listInvoices: { params: OrgPath, query: InvoiceListQuery, responses: { 200: listOf(InvoiceSummary) } },
   getUpcomingInvoice: { params: OrgPath, responses: { 200: InvoiceResponse } },
   getInvoice: { params: InvoicePath, responses: { 200: InvoiceResponse }, alsoProduces: ['application/pdf'] },
+} as const;
+
+export const CreditMovementWire = z.object({
+  invoice_id: z.string().describe('the invoice that moved the balance'),
+  currency: z.string(),
+  delta_minor: MinorUnits.describe('negative: credit used on the invoice; positive: a negative total carried'),
+  balance_after_minor: MinorUnits,
+  at: IsoTimestamp,
+});
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const INVOICING_EXPORT_SECTIONS = {
+  billing_settings: BillingSettingsResponse,
+  invoices: InvoiceResponse,
+  credit_movements: CreditMovementWire,
 } as const;

@@ -4,6 +4,17 @@ import type { Page, TransactionPart } from '../kernel/ports';
 import type { BilledPeriod } from './domain/billed';
 import type { CommitmentRecord } from './domain/commitments';
 import type { Invoice, InvoiceStatus } from './domain/invoice';
+
+export type {
+  CollectionMethod,
+  Invoice,
+  InvoiceCollection,
+  InvoiceStatus,
+  PaymentAttempt,
+  PaymentOutcome,
+  StripeInvoiceLink,
+} from './domain/invoice';
+
 import type { BillingSettings } from './domain/settings';
 
 /**
@@ -105,4 +116,49 @@ export interface CommitmentToInvoice {
   readonly currency: import('../kernel/money').Currency;
   readonly committedMinor: number;
   readonly netDays: number;
+}
+
+/** The collection work lists an invoice can wait on (see keys.collectionDue). */
+export type CollectionQueue = 'collect' | 'retry' | 'overdue';
+
+export interface CollectionDue {
+  readonly orgId: string;
+  readonly invoiceId: string;
+  /** When it became due (ISO). */
+  readonly at: string;
+}
+
+/**
+ * One change of an invoice's collection: the document replaced (status and collection fields; lines
+ * and amounts never change after issue), conditional on the version read, the status index moved, the
+ * invoice put on its next work list (or taken off them all), the audit entries and other capabilities'
+ * parts (the Stripe event's inbox record) in the same transaction.
+ */
+export interface CollectionWrite {
+  readonly next: Invoice;
+  readonly expectedVersion: number;
+  readonly queue: { readonly name: CollectionQueue; readonly at: string } | null;
+  readonly audits: readonly AuditEntry[];
+  readonly parts: readonly TransactionPart[];
+}
+
+/**
+ * The invoices as the collection capability works them: the document with its version, the work lists,
+ * the org's open invoices, a page of all of them (the drift report) and the conditional update.
+ * `update` answers `conflict` when the invoice moved since it was read, `part_failed` when another
+ * capability's part refused (an event already handled).
+ */
+export interface CollectionLedger {
+  get(orgId: string, invoiceId: string): Promise<{ invoice: Invoice; version: number } | undefined>;
+  due(
+    queue: CollectionQueue,
+    upTo: Date,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ due: CollectionDue[]; cursor?: string }>;
+  /** Every invoice of the org in `status` (few are ever open at once). */
+  inStatus(orgId: string, status: Exclude<InvoiceStatus, 'preview'>): Promise<Invoice[]>;
+  /** The org's invoices, newest first, a page at a time. */
+  page(orgId: string, limit: number, cursor?: string): Promise<Page<Invoice>>;
+  update(write: CollectionWrite): Promise<'applied' | 'conflict' | 'part_failed'>;
 }

@@ -6,8 +6,7 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /** A clock that runs `factor` times faster than real time from `origin`: used by the local demo mode. */
-export function acceleratedClock(factor: number, origin: Date = new Date()): Clock {
-  const realStart = Date.now();
+export function acceleratedClock(factor: number, origin: Date = new Date(), realStart: number = Date.now()): Clock {
   return { now: () => new Date(origin.getTime() + (Date.now() - realStart) * factor) };
 }
 

@@ -42,9 +42,10 @@ export function buildKernel(config: RuntimeConfig = loadConfig(), clock?: Clock)
 }
 
 /** The product clock: real time, or locally started at `CLOCK_START` and/or running `CLOCK_FACTOR`× faster. */
-export function productClock(config: Pick<RuntimeConfig, 'clockFactor' | 'clockStart'>): Clock {
+export function productClock(config: Pick<RuntimeConfig, 'clockFactor' | 'clockStart' | 'clockAnchorMs'>): Clock {
   if (config.clockFactor === 1 && !config.clockStart) return systemClock;
-  return acceleratedClock(config.clockFactor, config.clockStart ? new Date(config.clockStart) : new Date());
+  const anchor = config.clockAnchorMs ?? Date.now();
+  return acceleratedClock(config.clockFactor, new Date(config.clockStart ?? anchor), anchor);
 }
 
 let current: Kernel | undefined;

@@ -12,6 +12,14 @@ export interface RuntimeConfig {
   readonly sqsEndpoint?: string;
   readonly usageQueueUrl?: string;
   readonly stripeEventsQueueUrl?: string;
+  /** The queue billing exports are built from. */
+  readonly exportsQueueUrl?: string;
+  /** The private bucket billing export documents are written to (expire after 7 days). */
+  readonly exportsBucket?: string;
+  /** Set only locally (the S3 endpoint of the same fauxqs process); path-style addressing then. */
+  readonly s3Endpoint?: string;
+  /** How long `GET …/export` holds a request open while the export builds, before answering 503 + Retry-After. */
+  readonly exportHoldSeconds: number;
   /** Stripe secret key, given directly (local, tests) … */
   readonly stripeSecretKey?: string;
   /** … or by Secrets Manager ARN (the deployed stack). */
@@ -29,6 +37,12 @@ export interface RuntimeConfig {
   readonly clockFactor: number;
   /** Local: the product clock starts at this instant (ISO) instead of now. */
   readonly clockStart?: string;
+  /**
+   * Local: the real instant (epoch ms) at which the product clock read `clockStart`. Every process of
+   * the local runtime (the handlers, the Stripe sandbox) gets the same one, so their clocks agree to the
+   * millisecond: Stripe's timestamps (a charge's `created`) fall where the product's do.
+   */
+  readonly clockAnchorMs?: number;
   /** How long after a period ends its invoice waits for late usage events (drafts meanwhile). */
   readonly lateGraceSeconds: number;
   /**
@@ -60,6 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     sqsEndpoint: get('SQS_ENDPOINT'),
     usageQueueUrl: get('USAGE_QUEUE_URL'),
     stripeEventsQueueUrl: get('STRIPE_EVENTS_QUEUE_URL'),
+    exportsQueueUrl: get('EXPORTS_QUEUE_URL'),
+    exportsBucket: get('EXPORTS_BUCKET'),
+    s3Endpoint: get('S3_ENDPOINT'),
+    exportHoldSeconds: positiveInt(get('EXPORT_HOLD_SECONDS'), 5),
     stripeSecretKey: get('STRIPE_SECRET_KEY'),
     stripeSecretArn: get('STRIPE_SECRET_ARN'),
     stripeApiUrl: get('STRIPE_API_URL'),
@@ -72,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     sesFromAddress: get('SES_FROM_ADDRESS'),
     clockFactor: Number(get('CLOCK_FACTOR') ?? '1'),
     clockStart: get('CLOCK_START'),
+    ...(get('CLOCK_ANCHOR_MS') ? { clockAnchorMs: Number(get('CLOCK_ANCHOR_MS')) } : {}),
     lateGraceSeconds: Number(get('LATE_GRACE_SECONDS') ?? '3600'),
     maxContactsPerOrg: positiveInt(get('NOTICE_MAX_CONTACTS_PER_ORG'), 25),
     maxNoticesPerOrgPerDay: positiveInt(get('NOTICE_MAX_PER_ORG_PER_DAY'), 100),

@@ -27,5 +27,9 @@ export const nextPeriod = (p: Period): Period => periodOf(p.end);
 export const contains = (p: Pick<Period, 'start' | 'end'>, at: Date): boolean =>
   at.getTime() >= p.start.getTime() && at.getTime() < p.end.getTime();
 
-/** UTC day key `YYYY-MM-DD`, the finest time dimension of aggregates. */
+/** UTC day key `YYYY-MM-DD`. */
 export const dayKey = (at: Date): string => at.toISOString().slice(0, 10);
+/** UTC hour key `YYYY-MM-DDTHH`, the finest time dimension of aggregates. */
+export const hourKey = (at: Date): string => at.toISOString().slice(0, 13);
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;

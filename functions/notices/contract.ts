@@ -47,3 +47,6 @@ export const CONTACTS_CONTRACT = {
   removeContact: { params: z.object({ org: OrgId, id: z.string().min(1).max(64) }), responses: { 204: z.null() } },
   listNotifications: { params: OrgPath, query: ListQuery, responses: { 200: listOf(NotificationResponse) } },
 } as const;
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const NOTICES_EXPORT_SECTIONS = { contacts: ContactResponse, notices: NotificationResponse } as const;

@@ -37,5 +37,9 @@ export const BillingStatusResponse = z.object({
 
 export const ORGS_CONTRACT = {
   provisionOrg: { params: OrgPath, body: ProvisionOrgRequest, responses: { 200: OrgResponse, 201: OrgResponse } },
+  getOrg: { params: OrgPath, responses: { 200: OrgResponse } },
   getBillingStatus: { params: OrgPath, responses: { 200: BillingStatusResponse } },
 } as const;
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const ORGS_EXPORT_SECTIONS = { org: OrgResponse, billing_status: BillingStatusResponse } as const;

@@ -7,7 +7,8 @@ import { buildPaymentsDeps } from './compose';
 
 /**
  * The payments capability with Stripe: the gateway (SetupIntents, payment methods, disputes) and the
- * Stripe-events queue the webhook feeds. Only the functions that call Stripe import this module.
+ * Stripe-events queue the webhook feeds. Only the functions that call Stripe import this module; the
+ * reconciler adds collection's handler for invoice events (compose-reconciler.ts).
  */
 export function buildStripePaymentsDeps(k: Kernel) {
   return {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { IsoTimestamp, OrgPath } from '../kernel/http/contract';
+import { IsoTimestamp, MinorUnits, OrgPath } from '../kernel/http/contract';
 
 /** Payment methods (SetupIntents, the mirror list) and the Stripe webhook. */
 const PaymentMethodPath = OrgPath.extend({
@@ -37,3 +37,26 @@ export const PAYMENTS_CONTRACT = {
   // No `body`: the signature is verified on the raw body, which must not be parsed first.
   receiveStripeWebhook: { responses: { 200: WebhookAck } },
 } as const;
+
+export const PaymentMethodSummary = z.strictObject({
+  id: z.string(),
+  brand: z.string().nullable(),
+  last4: z.string().nullable(),
+  exp_month: z.number().int().nullable(),
+  exp_year: z.number().int().nullable(),
+  is_default: z.boolean(),
+});
+
+export const DisputeWire = z.object({
+  id: z.string(),
+  charge_id: z.string(),
+  status: z.string().describe("Stripe's dispute status (needs_response, under_review, won, lost, …)"),
+  amount_minor: MinorUnits,
+  currency: z.string(),
+  reason: z.string().nullable(),
+  opened_at: IsoTimestamp,
+  closed_at: IsoTimestamp.nullable(),
+});
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const PAYMENTS_EXPORT_SECTIONS = { payment_methods: PaymentMethodSummary, disputes: DisputeWire } as const;

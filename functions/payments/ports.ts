@@ -1,3 +1,4 @@
+import type { TransactionPart } from '../kernel/ports';
 import type { PaymentMethodMirror } from './domain/payment-method';
 import type { GatewayCustomer, GatewayDispute, GatewayPaymentMethod } from './domain/payments';
 
@@ -49,4 +50,43 @@ export interface PaymentMethodCheck {
 /** The payment-method mirror, as the routes read it. */
 export interface PaymentMethodReader {
   list(orgId: string): Promise<PaymentMethodMirror[]>;
+}
+
+/** The org's Stripe customer, as the collection capability needs it (invoices are created on it). */
+export interface StripeCustomerAccounts {
+  customerOf(orgId: string): Promise<string | undefined>;
+  /** The customer on record, else created once (`customer:<org>`) and linked. */
+  ensureCustomer(orgId: string): Promise<string>;
+}
+
+/** A Stripe event as the reconciler reads it (the queue carries Stripe's JSON unchanged). */
+export interface StripeEventEnvelope {
+  readonly id: string;
+  readonly type: string;
+  readonly created: number;
+  readonly data: { readonly object: Record<string, unknown>; readonly previous_attributes?: Record<string, unknown> };
+}
+
+/**
+ * The event's inbox record, handed to the capability that applies the event: it finishes the record in
+ * the same transaction as its effect (`part`; the transaction fails if the event was applied already),
+ * or alone when there is no effect to commit (`finish`; false when already finished).
+ */
+export interface InboxHandOff {
+  part(outcome: { readonly status: 'handled'; readonly orgId: string }): TransactionPart;
+  finish(outcome: {
+    readonly status: 'superseded' | 'ignored' | 'failed';
+    readonly orgId?: string;
+    readonly code?: string;
+  }): Promise<boolean>;
+}
+
+export type HandOffOutcome = 'applied' | 'superseded' | 'ignored' | 'failed' | 'duplicate';
+
+/**
+ * HAND-OFF: `invoice.*` and `payment_intent.*` events are applied by the collection capability (wired
+ * in compose-stripe.ts), exactly once through the inbox record it is handed.
+ */
+export interface InvoiceEventHandler {
+  handle(event: StripeEventEnvelope, inbox: InboxHandOff): Promise<HandOffOutcome>;
 }

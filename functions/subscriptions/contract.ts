@@ -74,6 +74,7 @@ export const SubscriptionEventResponse = z.object({
   from: TermsWire.nullable(),
   to: TermsWire.nullable(),
   model_switched: z.boolean(),
+  reason: z.enum(['non_payment']).nullable().describe('why a cancellation was not the customer’s choice'),
 });
 
 export const SubscriptionResponse = z.object({
@@ -131,6 +132,12 @@ export const PlanResponse = z.object({
   billing_models: z.array(z.enum(BILLING_MODELS)),
   default_billing_model: z.enum(BILLING_MODELS),
   self_serve: z.boolean(),
+  /**
+   * Position in the self-serve tiers, cheapest first: moving to a higher rank is an upgrade (now,
+   * prorated), to a lower one a downgrade (at the period end). Lets a client state the consequence
+   * before it asks.
+   */
+  tier_rank: z.number().int(),
   currencies: z.array(z.string()),
   prices: z.record(
     z.string(),
@@ -179,4 +186,31 @@ export const SUBSCRIPTIONS_CONTRACT = {
     responses: { 200: SubscriptionChangeResponse },
   },
   switchCurrency: { params: OrgPath, body: SwitchCurrencyRequest, responses: { 200: SubscriptionChangeResponse } },
+} as const;
+
+export const AdjustmentRecord = AdjustmentResponse.extend({
+  status: z.enum(['pending', 'invoiced']),
+  invoice_id: z.string().nullable().describe('the invoice that billed the line'),
+  invoiced_at: IsoTimestamp.nullable(),
+});
+
+export const TermsSegmentWire = z.object({
+  from: IsoTimestamp.describe('these terms are in force from this instant until the next segment'),
+  plan_id: z.string(),
+  plan_version: z.number().int(),
+  billing_model: BillingModelField,
+  currency: z.string(),
+  contract: z
+    .object({ id: z.string(), version: z.number().int(), year: z.number().int() })
+    .nullable()
+    .describe('the enterprise contract (version, contract year) in force, if any'),
+});
+
+/** The sections of the billing export this capability contributes, with their schemas. */
+export const SUBSCRIPTIONS_EXPORT_SECTIONS = {
+  plan_versions: PlanResponse,
+  subscription: SubscriptionResponse.nullable(),
+  terms_timeline: TermsSegmentWire,
+  subscription_history: SubscriptionEventResponse,
+  subscription_adjustments: AdjustmentRecord,
 } as const;

@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../kernel/audit';
 import type { Currency } from '../kernel/money';
-import type { TransactionPart } from '../kernel/ports';
+import type { CallContext, TransactionPart } from '../kernel/ports';
 import type { BillingModel } from '../kernel/pricing/plans';
 import type { ContractRef } from '../kernel/pricing/rating';
 import type { AdjustmentLine, Subscription, SubscriptionEvent, Terms } from './domain/subscription';
@@ -114,4 +114,12 @@ export interface AdjustmentLedger {
 export interface SelfServeEnder {
   /** Ends the org's active self-serve subscription at `at` (no-op without one). */
   endForContract(orgId: string, at: Date, contractId: string): Promise<void>;
+}
+
+/**
+ * Ending a paid subscription because it was not paid (dunning reached `canceled`): the org is on the
+ * free tier from now, audited. Idempotent: `not_active` when there is no paid subscription to end.
+ */
+export interface NonPaymentCancellation {
+  cancelForNonPayment(orgId: string, ctx: CallContext): Promise<'canceled' | 'not_active'>;
 }

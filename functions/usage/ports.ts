@@ -5,7 +5,9 @@ import type { Period } from '../kernel/period';
 import type { Page } from '../kernel/ports';
 import type { UsageCell } from '../kernel/pricing/quantities';
 import type { PeriodRating } from '../kernel/pricing/rating';
+import type { Anomaly } from './domain/anomalies';
 import type { BudgetSet } from './domain/budgets';
+import type { Admission, DimensionRegistry } from './domain/cardinality';
 import type { UsageEvent } from './domain/usage';
 
 /** Ports of the usage capability. Implemented by adapters/usage-store.ts and budget-store.ts. */
@@ -26,6 +28,8 @@ export type CommitOutcome =
   | { readonly kind: 'duplicate' }
   /** Same (org, id) already counted with another payload: the original stands. */
   | { readonly kind: 'conflict'; readonly storedHash: string }
+  /** DynamoDB refuses to count it for good (e.g. a validation error): quarantined with the reason. */
+  | { readonly kind: 'uncountable'; readonly reason: string }
   | { readonly kind: 'failed'; readonly error: unknown };
 
 export const REJECTION_REASONS = [
@@ -35,6 +39,7 @@ export const REJECTION_REASONS = [
   'timestamp_too_old',
   'timestamp_in_future',
   'conflicting_duplicate',
+  'uncountable',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -67,6 +72,14 @@ export interface UsageIngestStore {
   quarantine(rejections: readonly RejectedUsage[], now: Date): Promise<void>;
 }
 
+/** The per-org, per-period registry of admitted models and series (domain/cardinality.ts). */
+export interface DimensionRegistryStore {
+  /** Strongly consistent: admission decisions must see every earlier admission. */
+  readDimensions(orgId: string, periodKey: string): Promise<DimensionRegistry>;
+  /** Writes the admission if the registry is still at `expectedVersion`; false when it moved. */
+  admitDimensions(orgId: string, periodKey: string, admission: Admission, expectedVersion: number): Promise<boolean>;
+}
+
 export interface PeriodUsage {
   readonly cells: readonly UsageCell[];
   /** Events counted in the period. */
@@ -79,13 +92,27 @@ export interface UsageReader {
    * Sum of the period's total items over all shards: a bounded read whatever the event count. Cells keep
    * their stretch (`termsFrom`), so each stretch can be rated under its own terms.
    */
-  periodTotals(orgId: string, periodKey: string): Promise<PeriodUsage>;
+  periodTotals(orgId: string, periodKey: string, consistent?: boolean): Promise<PeriodUsage>;
   /** The period's cells per UTC day (`YYYY-MM-DD` → cells), summed over shards. */
   dailyCells(orgId: string, periodKey: string): Promise<Map<string, UsageCell[]>>;
+  /**
+   * The period's cells per UTC hour (`YYYY-MM-DDTHH` → cells) for the hours in [from, to) (hour keys),
+   * summed over shards. Hourly rows are kept for the current and the previous period.
+   */
+  hourlyCells(
+    orgId: string,
+    periodKey: string,
+    hours: { readonly from: string; readonly to: string },
+    options?: { readonly consistent?: boolean },
+  ): Promise<Map<string, UsageCell[]>>;
   /** The org's quarantined events, newest first; `undefined` lists the unknown-org partition. */
   listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>>;
-  /** Org, budgets, thresholds notified and period totals in one round trip (entitlement, budget checks). */
-  snapshot(orgId: string, periodKey: string): Promise<UsageSnapshot>;
+  /**
+   * Org, budgets, thresholds notified and period totals in one round trip (entitlement, budget checks).
+   * `consistent`: strongly consistent reads, for the check right after counting, which must see the
+   * batch's own writes (an eventually consistent read on AWS may not).
+   */
+  snapshot(orgId: string, periodKey: string, options?: { readonly consistent?: boolean }): Promise<UsageSnapshot>;
 }
 
 export interface UsageSnapshot {
@@ -94,6 +121,35 @@ export interface UsageSnapshot {
   /** Alert ids (`<limit>:<threshold>`) already notified in the period. */
   readonly notified: ReadonlySet<string>;
   readonly totals: PeriodUsage;
+}
+
+/**
+ * Committed spend over a contract term, as the forecast projects its utilization. The hook for the
+ * enterprise contracts capability: it will provide the commitments in force; until then there are none.
+ */
+export interface Commitment {
+  readonly id: string;
+  readonly contractId: string;
+  readonly currency: Currency;
+  readonly committedMinor: number;
+  readonly termStart: string;
+  readonly termEnd: string;
+  /** Spend attributed to the commitment in its term before the current period. */
+  readonly usedBeforePeriodMinor: number;
+}
+
+export interface CommitmentReader {
+  commitmentsInForce(orgId: string, at: Date): Promise<readonly Commitment[]>;
+}
+
+/** Runaway-usage anomalies, one per org, scope and day. */
+export interface AnomalyStore {
+  /** Records the day's anomaly of its scope unless one is recorded already; false when it was. */
+  record(orgId: string, anomaly: Anomaly): Promise<boolean>;
+  /** The anomalies recorded for a UTC day (`YYYY-MM-DD`), strongly consistent. */
+  onDay(orgId: string, day: string): Promise<Anomaly[]>;
+  /** Newest day first. */
+  list(orgId: string, options: { limit: number; cursor?: string }): Promise<Page<Anomaly>>;
 }
 
 export interface BudgetStore {

@@ -1,6 +1,12 @@
 import { buildAuditDeps, setDepsForTesting as setAudit } from '../../functions/audit/compose';
+import { setDepsForTesting as setCollection } from '../../functions/collection/compose';
+import {
+  buildStripeCollectionDeps,
+  setDepsForTesting as setStripeCollection,
+} from '../../functions/collection/compose-stripe';
 import { buildContractsDeps, setDepsForTesting as setContracts } from '../../functions/contracts/compose';
 import { buildDunningDeps, setDepsForTesting as setDunning } from '../../functions/dunning/compose';
+import { buildExportDeps, setDepsForTesting as setExport } from '../../functions/export/compose';
 import { setDepsForTesting as setInvoicing } from '../../functions/invoicing/compose';
 import { buildInvoicePdfDeps, setDepsForTesting as setInvoicePdf } from '../../functions/invoicing/compose-pdf';
 import type { Clock } from '../../functions/kernel/clock';
@@ -9,10 +15,8 @@ import { loadConfig, type RuntimeConfig } from '../../functions/kernel/config';
 import { buildNoticesDeps, setDepsForTesting as setNotices } from '../../functions/notices/compose';
 import { buildOrgsDeps, setDepsForTesting as setOrgs } from '../../functions/orgs/compose';
 import { setDepsForTesting as setPayments } from '../../functions/payments/compose';
-import {
-  buildStripePaymentsDeps,
-  setDepsForTesting as setStripePayments,
-} from '../../functions/payments/compose-stripe';
+import { buildReconcilerDeps, setDepsForTesting as setReconciler } from '../../functions/payments/compose-reconciler';
+import { setDepsForTesting as setStripePayments } from '../../functions/payments/compose-stripe';
 import { buildSubscriptionsDeps, setDepsForTesting as setSubscriptions } from '../../functions/subscriptions/compose';
 import { buildUsageDeps, setDepsForTesting as setUsage } from '../../functions/usage/compose';
 
@@ -32,11 +36,13 @@ export function buildDeps(config: RuntimeConfig = loadConfig(), clock?: Clock) {
     ...kernel,
     ...buildAuditDeps(kernel),
     ...buildDunningDeps(kernel),
-    ...buildStripePaymentsDeps(kernel),
+    ...buildReconcilerDeps(kernel),
     ...buildUsageDeps(kernel),
     ...buildSubscriptionsDeps(kernel),
     ...buildInvoicePdfDeps(kernel),
     ...buildContractsDeps(kernel),
+    ...buildStripeCollectionDeps(kernel),
+    ...buildExportDeps(kernel),
     // The owning capability's full stores, where others hold only a port of them.
     ...orgs,
     ...notices,
@@ -56,9 +62,13 @@ export function setDepsForTesting(deps: Deps | undefined): void {
   setDunning(deps);
   setPayments(deps);
   setStripePayments(deps);
+  setReconciler(deps);
   setUsage(deps);
   setSubscriptions(deps);
   setInvoicing(deps);
   setInvoicePdf(deps);
   setContracts(deps);
+  setCollection(deps);
+  setStripeCollection(deps);
+  setExport(deps);
 }

@@ -20,6 +20,11 @@ export interface GatewayOptions {
   root?: string;
   /** Called once a route's handler has answered (tests record which routes were really requested). */
   onHandled?: (route: RouteDefinition, status: number) => void;
+  /**
+   * Serves what is not an API route (the billing console at /console): answers and returns true, or
+   * returns false to let the gateway answer. On AWS this is a separate static site, not API Gateway.
+   */
+  serveOther?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 }
 
 type LambdaHandler = (
@@ -97,6 +102,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
     const match = matchRoute(compiled, method, url.pathname);
+    if (!match && options.serveOther && (await options.serveOther(req, res, url))) return;
     const rawBody = await readBody(req);
     if (rawBody === undefined)
       return send(res, 413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');

@@ -6,6 +6,7 @@ import { QUEUES } from '../../functions/queues';
 import { ROLES } from '../../functions/routes';
 import { SCHEDULES } from '../../functions/schedules';
 import { LOCAL_TABLE_NAME } from '../../functions/table-schema';
+import { prepareConsole } from './console';
 import { ensureTable } from './create-table';
 import { loadOrCreateDevKeys, mintToken } from './dev-auth';
 import { ensureDynamoDbLocal, localDynamoClient, startDynamoDbLocal } from './dynamodb-local';
@@ -13,6 +14,7 @@ import { startGateway } from './gateway';
 import { log } from './log';
 import { type SqsHandler, startPoller } from './poller';
 import { assertPortFree, readyLine, Supervisor } from './processes';
+import { ensureBucket, LOCAL_EXPORTS_BUCKET, localS3Client } from './s3';
 import { startScheduler } from './scheduler';
 import { createQueues, localSqsClient, startSqs } from './sqs';
 
@@ -89,6 +91,12 @@ async function main() {
   if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
     throw new Error(`--clock-start must be an ISO instant (e.g. 2026-11-30T23:50:00Z), got "${clockStart}"`);
   }
+  // One anchor for every process's product clock (see RuntimeConfig.clockAnchorMs).
+  const clock: RuntimeClock = {
+    factor: speed,
+    anchorMs: Date.now(),
+    ...(clockStart ? { start: new Date(clockStart).toISOString() } : {}),
+  };
   const lateGraceSeconds = durationSeconds(flags['late-grace'] ?? process.env.LATE_GRACE_SECONDS, 3600, '--late-grace');
   const retryDelayRaw = flags['retry-delay'] ?? process.env.LOCAL_RETRY_DELAY_SECONDS;
   const dataDir = resolve(flags['data-dir'] ?? process.env.LOCAL_DATA_DIR ?? join(ROOT, '.data'));
@@ -115,13 +123,16 @@ async function main() {
     // fauxqs keeps everything in memory: a restart drops queued messages (the queues are re-created
     // below). Accepted locally — see scripts/local/sqs.ts.
     startSqs({ port: ports.sqs, supervisor }),
-    startStripe(ports.stripe, dataDir, `${apiUrl}/v1/webhooks/stripe`),
+    startStripe(ports.stripe, dataDir, `${apiUrl}/v1/webhooks/stripe`, clock),
   ]);
   const dynamoClient = localDynamoClient(dynamo.endpoint);
   await ensureTable(dynamoClient, LOCAL_TABLE_NAME);
   dynamoClient.destroy();
   const sqsClient = localSqsClient(sqs.endpoint);
   const queues = await createQueues(sqsClient, QUEUES);
+  const s3Client = localS3Client(sqs.endpoint);
+  await ensureBucket(s3Client, LOCAL_EXPORTS_BUCKET);
+  s3Client.destroy();
 
   // The handlers read their configuration from the environment, exactly as in Lambda (functions/
   // config.ts): it is set here, before any handler module is imported — the gateway, the pollers and
@@ -132,6 +143,9 @@ async function main() {
     SQS_ENDPOINT: sqs.endpoint,
     USAGE_QUEUE_URL: queues.usage.url,
     STRIPE_EVENTS_QUEUE_URL: queues.stripeEvents.url,
+    EXPORTS_QUEUE_URL: queues.exports.url,
+    EXPORTS_BUCKET: LOCAL_EXPORTS_BUCKET,
+    S3_ENDPOINT: sqs.endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -139,6 +153,7 @@ async function main() {
     NOTIFICATIONS_DIR: join(dataDir, 'notifications'),
     CLOCK_FACTOR: String(speed),
     ...(clockStart ? { CLOCK_START: new Date(clockStart).toISOString() } : {}),
+    CLOCK_ANCHOR_MS: String(clock.anchorMs),
     LATE_GRACE_SECONDS: String(lateGraceSeconds),
     POWERTOOLS_SERVICE_NAME: 'billing',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -148,7 +163,8 @@ async function main() {
   });
 
   const keys = await loadOrCreateDevKeys(join(dataDir, 'dev-keys'));
-  const gateway = await startGateway({ port: ports.api, keys });
+  const consoleSite = await prepareConsole({ stripeEnv: stripe.env, sandboxApiKey: SANDBOX_API_KEY });
+  const gateway = await startGateway({ port: ports.api, keys, serveOther: consoleSite.serve });
   supervisor.onStop('gateway', () => gateway.close());
 
   const retryDelaySeconds = (def: (typeof QUEUES)[number]) =>
@@ -193,9 +209,12 @@ async function main() {
   }
 
   const tokens: string[] = [];
+  let ownerToken = '';
   for (const role of ROLES) {
     if (role === 'platform') continue;
-    tokens.push(`${role}: ${await mintToken(keys, { sub: `user_${role}@${DEMO_ORG}`, org_id: DEMO_ORG, role })}`);
+    const token = await mintToken(keys, { sub: `user_${role}@${DEMO_ORG}`, org_id: DEMO_ORG, role });
+    if (role === 'owner') ownerToken = token;
+    tokens.push(`${role}: ${token}`);
   }
   tokens.push(`platform: ${platform}`);
 
@@ -224,9 +243,12 @@ async function main() {
 Billing layer running locally — ready in ${((Date.now() - started) / 1000).toFixed(1)} s${speed !== 1 ? ` (clock ×${speed})` : ''}${clockStart ? `, product clock started at ${new Date(clockStart).toISOString()}` : ''}
 
 API             ${apiUrl}   (OpenAPI: ${apiUrl}/v1/openapi.json)
+Console         ${consoleSite.link(apiUrl, ownerToken)}
+                (signed in as the ${DEMO_ORG} owner; another role: put its token after #token=)
 DynamoDB Local  ${dynamo.endpoint}   (data: ${rel(join(dataDir, 'dynamodb'))}, log: ${rel(dynamo.logFile)})
 SQS (fauxqs)    ${sqs.endpoint}   (in memory)
   usage queue   ${queues.usage.url}
+S3 (fauxqs)     ${sqs.endpoint}/${LOCAL_EXPORTS_BUCKET}   (billing exports, in memory)
 Stripe          ${stripe.description}
 
 Dev tokens for ${DEMO_ORG} (12 h; more: npm run token -- --org <id> --role <role>):
@@ -242,8 +264,18 @@ Send usage events the way the agent runtime does (SQS → consumer → aggregate
   ${sendUsage} --org ${DEMO_ORG} --count 100
   curl -s -H "authorization: Bearer $TOKEN" ${apiUrl}/v1/orgs/${DEMO_ORG}/usage/summary
 
+Download the full billing export (builds it, then follows the redirect to the file):
+  curl -L --retry 10 --retry-delay 1 -H "authorization: Bearer $TOKEN" ${apiUrl}/v1/orgs/${DEMO_ORG}/export -o export.json
+
 Ctrl-C stops everything (DynamoDB data is kept; --fresh starts over).
 `);
+}
+
+/** The product clock of the local runtime: it reads `start` (else the anchor) at real time `anchorMs`, running `factor`× as fast. */
+interface RuntimeClock {
+  readonly factor: number;
+  readonly anchorMs: number;
+  readonly start?: string;
 }
 
 /**
@@ -251,7 +283,7 @@ Ctrl-C stops everything (DynamoDB data is kept; --fresh starts over).
  * --forward-to <api>/v1/webhooks/stripe`, whose secret goes in STRIPE_WEBHOOK_SECRETS); otherwise the
  * local Stripe sandbox as a supervised child.
  */
-async function startStripe(port: number, dataDir: string, webhookUrl: string) {
+async function startStripe(port: number, dataDir: string, webhookUrl: string, clock: RuntimeClock) {
   if (process.env.STRIPE_SECRET_KEY) {
     return {
       description: `real Stripe (test mode); forward webhooks with: stripe listen --forward-to ${webhookUrl}`,
@@ -293,6 +325,12 @@ async function startStripe(port: number, dataDir: string, webhookUrl: string) {
       // Its account lives beside DynamoDB's data, so the product's cus_…/pm_… ids still resolve after a restart.
       '--state-file',
       join(dataDir, 'stripe-sandbox', 'state.json'),
+      // Stripe's clock is the product's (same start, speed and anchor), as it is real time on AWS.
+      ...(clock.start ? ['--clock-start', clock.start] : []),
+      '--clock-factor',
+      String(clock.factor),
+      '--clock-anchor-ms',
+      String(clock.anchorMs),
     ],
     { cwd: ROOT, stdout: 'pipe', stderr: 'inherit', armed: false },
   );

@@ -5,6 +5,7 @@ import { ensureTable } from './create-table';
 import { type DynamoDbLocal, localDynamoClient, startDynamoDbLocal } from './dynamodb-local';
 import { log } from './log';
 import { exitWhenStdinCloses, freePort, Supervisor } from './processes';
+import { ensureBucket, LOCAL_EXPORTS_BUCKET, localS3Client } from './s3';
 import { createQueues, localSqsClient, startSqs } from './sqs';
 
 /**
@@ -27,9 +28,15 @@ async function main() {
   const [dynamo, sqs] = await Promise.all([startDynamoOnAFreePort(), startSqs({ port: 0, supervisor })]);
   const client = localDynamoClient(dynamo.endpoint);
   const sqsClient = localSqsClient(sqs.endpoint);
-  const [, queues] = await Promise.all([ensureTable(client, LOCAL_TABLE_NAME), createQueues(sqsClient, QUEUES)]);
+  const s3Client = localS3Client(sqs.endpoint);
+  const [, queues] = await Promise.all([
+    ensureTable(client, LOCAL_TABLE_NAME),
+    createQueues(sqsClient, QUEUES),
+    ensureBucket(s3Client, LOCAL_EXPORTS_BUCKET),
+  ]);
   client.destroy();
   sqsClient.destroy();
+  s3Client.destroy();
   const env = {
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
@@ -40,6 +47,10 @@ async function main() {
     STRIPE_EVENTS_QUEUE_URL: queues.stripeEvents.url,
     STRIPE_EVENTS_QUEUE_ARN: queues.stripeEvents.arn,
     STRIPE_EVENTS_DLQ_URL: queues.stripeEvents.dlqUrl,
+    EXPORTS_QUEUE_URL: queues.exports.url,
+    EXPORTS_DLQ_URL: queues.exports.dlqUrl,
+    EXPORTS_BUCKET: LOCAL_EXPORTS_BUCKET,
+    S3_ENDPOINT: sqs.endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

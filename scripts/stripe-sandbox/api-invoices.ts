@@ -7,7 +7,7 @@ import { nowSeconds } from './ids';
 import * as build from './objects';
 import { mergeMetadata } from './params';
 import { type ApiContext, route } from './router';
-import { expand, paginate, snapshot } from './store';
+import { expand, type ListObject, paginate, snapshot } from './store';
 
 /**
  * One-off invoices: items (integer minor units) gathered on a draft, finalized (numbered, `open`),
@@ -18,6 +18,37 @@ import { expand, paginate, snapshot } from './store';
 const idOf = (ref: string | { id: string } | null | undefined) =>
   ref == null ? null : typeof ref === 'string' ? ref : ref.id;
 const respond = (ctx: ApiContext, value: unknown) => expand(ctx.store, value, ctx.params.strings('expand'));
+
+/** The invoice's payments, oldest first (`invoice.payments`, only when expanded, as in Stripe). */
+const paymentsOf = (ctx: Pick<ApiContext, 'store'>, invoiceId: string) =>
+  ctx.store.invoicePayments.all().filter((p) => p.invoice === invoiceId);
+
+/**
+ * Invoices answer `payments` only when asked (`expand[]=payments`, on lists `data.payments`); other
+ * expansions work as for any object.
+ */
+function respondInvoice(ctx: ApiContext, value: Stripe.Invoice | ListObject<Stripe.Invoice>) {
+  const paths = ctx.params.strings('expand') ?? [];
+  const list = (value as { object: string }).object === 'list';
+  const wanted = list ? 'data.payments' : 'payments';
+  if (!paths.includes(wanted)) return respond(ctx, value);
+  const copy = snapshot(value);
+  const invoices = list ? (copy as ListObject<Stripe.Invoice>).data : [copy as Stripe.Invoice];
+  for (const invoice of invoices) {
+    const payments = paymentsOf(ctx, invoice.id);
+    invoice.payments = {
+      object: 'list',
+      data: payments,
+      has_more: false,
+      url: `/v1/invoice_payments?invoice=${invoice.id}`,
+    };
+  }
+  return expand(
+    ctx.store,
+    copy,
+    paths.filter((p) => p !== wanted),
+  );
+}
 
 const unexpectedState = (message: string) => invalidRequest(message, undefined, 'invoice_unexpected_state');
 
@@ -120,18 +151,21 @@ function createInvoice(ctx: ApiContext) {
   }
   const defaultPm = p.string('default_payment_method') ?? null;
   if (defaultPm) ctx.store.paymentMethods.require(defaultPm, 'default_payment_method');
+  const dueDate = p.integer('due_date') ?? null;
   const invoice = build.invoice({
     customer,
     currency: (p.string('currency') ?? customer.currency ?? 'usd').toLowerCase(),
     // API-created invoices default to auto_advance false: nothing happens without explicit calls.
     autoAdvance: p.boolean('auto_advance') ?? false,
     collectionMethod,
-    daysUntilDue,
+    dueDate,
     description: p.string('description') ?? null,
     defaultPaymentMethod: defaultPm,
     metadata: mergeMetadata({}, p),
   });
   ctx.store.invoices.insert(invoice);
+  if (collectionMethod === 'send_invoice' && daysUntilDue !== null)
+    ctx.store.daysUntilDue.set(invoice.id, daysUntilDue);
   // Since API version 2022-08-01 pending items are left out unless asked for.
   if (p.enumOf('pending_invoice_items_behavior', ['exclude', 'include']) === 'include') {
     for (const ii of ctx.store.invoiceItems.newestFirst()) {
@@ -141,7 +175,7 @@ function createInvoice(ctx: ApiContext) {
   }
   recompute(ctx, invoice);
   ctx.emit('invoice.created', invoice);
-  return respond(ctx, invoice);
+  return respondInvoice(ctx, invoice);
 }
 
 function updateInvoice(ctx: ApiContext) {
@@ -158,7 +192,7 @@ function updateInvoice(ctx: ApiContext) {
   }
   const previous = previousAttributes(before, invoice);
   if (Object.keys(previous).length > 0) ctx.emit('invoice.updated', invoice, previous);
-  return respond(ctx, invoice);
+  return respondInvoice(ctx, invoice);
 }
 
 function markPaid(ctx: ApiContext, invoice: Stripe.Invoice, amount: number): void {
@@ -185,25 +219,40 @@ function finalize(ctx: ApiContext, invoice: Stripe.Invoice): void {
   invoice.status_transitions.finalized_at = now;
   invoice.effective_at = now;
   invoice.automatically_finalizes_at = null;
+  // A send_invoice invoice is due `days_until_due` days after it is finalized, not after it is created.
+  const days = ctx.store.daysUntilDue.get(invoice.id);
+  if (days !== undefined) invoice.due_date = now + days * 86_400;
+  // The customer's page to pay (and authenticate) and the PDF exist once the invoice is finalized.
+  const token = `test_${invoice.id.slice(3)}`;
+  invoice.hosted_invoice_url = `https://invoice.stripe.com/i/acct_sandbox/${token}`;
+  invoice.invoice_pdf = `https://pay.stripe.com/invoice/acct_sandbox/${token}/pdf`;
   ctx.emit('invoice.finalized', invoice);
   // Stripe marks an invoice with nothing to collect as paid when it is finalized.
   if (invoice.amount_due === 0) markPaid(ctx, invoice, 0);
 }
 
+/**
+ * Pays an open (or uncollectible) invoice: out of band, or by charging a card off-session through the
+ * invoice's one PaymentIntent (created on the first attempt, confirmed again on each later one, each
+ * attempt leaving its charge). A named method must be the customer's. A decline answers Stripe's 402
+ * and leaves the invoice open with the attempt counted (`invoice.payment_failed`; a card that needs
+ * 3-D Secure: `invoice.payment_action_required`, to be completed on the hosted invoice page).
+ */
 function payInvoice(ctx: ApiContext) {
   const invoice = ctx.store.invoices.require(ctx.pathParams.id!);
   const p = ctx.params;
   // Paying a draft finalizes it first, as Stripe does.
   if (invoice.status === 'draft') finalize(ctx, invoice);
   if (invoice.status === 'paid') throw unexpectedState('Invoice is already paid');
-  if (invoice.status !== 'open')
-    throw unexpectedState(`You can only pay an open invoice; this one is ${invoice.status}.`);
+  if (invoice.status !== 'open' && invoice.status !== 'uncollectible')
+    throw unexpectedState(`You can only pay an open or uncollectible invoice; this one is ${invoice.status}.`);
 
   if (p.boolean('paid_out_of_band')) {
     markPaid(ctx, invoice, 0);
-    return respond(ctx, invoice);
+    return respondInvoice(ctx, invoice);
   }
-  const customer = ctx.store.customers.get(idOf(invoice.customer)!);
+  const customerId = idOf(invoice.customer)!;
+  const customer = ctx.store.customers.get(customerId);
   const pmId =
     p.string('payment_method') ??
     idOf(invoice.default_payment_method) ??
@@ -214,30 +263,55 @@ function payInvoice(ctx: ApiContext) {
     );
   }
   const pm = resolvePaymentMethod(ctx, pmId, 'payment_method');
-  const pi = build.paymentIntent({
-    amount: invoice.amount_remaining,
-    currency: invoice.currency,
-    customer: idOf(invoice.customer),
-    paymentMethod: pm.id,
-    description: `Payment for Invoice ${invoice.number}`,
-    metadata: {},
-    setupFutureUsage: null,
-    receiptEmail: null,
-  });
-  ctx.store.paymentIntents.insert(pi);
-  ctx.emit('payment_intent.created', pi);
+  const owner = idOf(pm.customer);
+  if (owner && owner !== customerId) {
+    throw invalidRequest(
+      `The PaymentMethod ${pm.id} does not belong to the Customer ${customerId}. Please attach it to this Customer first.`,
+      'payment_method',
+    );
+  }
+  let payment = paymentsOf(ctx, invoice.id).find((x) => x.is_default);
+  let pi = payment ? ctx.store.paymentIntents.get(idOf(payment.payment.payment_intent)!) : undefined;
+  if (!payment || !pi) {
+    pi = build.paymentIntent({
+      amount: invoice.amount_remaining,
+      currency: invoice.currency,
+      customer: customerId,
+      paymentMethod: pm.id,
+      description: `Payment for Invoice ${invoice.number}`,
+      metadata: {},
+      setupFutureUsage: null,
+      receiptEmail: null,
+    });
+    ctx.store.paymentIntents.insert(pi);
+    ctx.emit('payment_intent.created', pi);
+    payment = ctx.store.invoicePayments.insert(
+      build.invoicePayment({
+        invoice: invoice.id,
+        amountRequested: invoice.amount_remaining,
+        currency: invoice.currency,
+        paymentIntent: pi.id,
+      }),
+    );
+  } else {
+    pi.payment_method = pm.id;
+    pi.status = 'requires_confirmation';
+  }
   invoice.attempted = true;
   invoice.attempt_count += 1;
   try {
     chargePaymentIntent(ctx, pi, pm);
   } catch (error) {
     if (error instanceof StripeApiError && error.status === 402) {
-      ctx.emit('invoice.payment_failed', invoice);
+      ctx.emit(pi.status === 'requires_action' ? 'invoice.payment_action_required' : 'invoice.payment_failed', invoice);
     }
     throw error;
   }
+  payment.status = 'paid';
+  payment.amount_paid = pi.amount;
+  payment.status_transitions.paid_at = nowSeconds();
   markPaid(ctx, invoice, pi.amount);
-  return respond(ctx, invoice);
+  return respondInvoice(ctx, invoice);
 }
 
 function voidInvoice(ctx: ApiContext) {
@@ -248,7 +322,33 @@ function voidInvoice(ctx: ApiContext) {
   invoice.status = 'void';
   invoice.status_transitions.voided_at = nowSeconds();
   ctx.emit('invoice.voided', invoice);
-  return respond(ctx, invoice);
+  return respondInvoice(ctx, invoice);
+}
+
+/**
+ * Stripe changing an invoice behind the product's back (a dashboard action whose webhook was lost): for
+ * the drift report. No event is emitted, on purpose.
+ */
+export function driftInvoice(
+  fx: Pick<ApiContext, 'store'>,
+  id: string,
+  change: { status?: Stripe.Invoice.Status; amount_paid?: number; total?: number },
+): Stripe.Invoice {
+  const invoice = fx.store.invoices.require(id);
+  if (change.total !== undefined) {
+    invoice.total = change.total;
+    invoice.amount_due = Math.max(change.total, 0);
+  }
+  if (change.status !== undefined) {
+    invoice.status = change.status;
+    if (change.status === 'paid') {
+      invoice.amount_paid = invoice.amount_due;
+      invoice.status_transitions.paid_at = nowSeconds();
+    }
+  }
+  if (change.amount_paid !== undefined) invoice.amount_paid = change.amount_paid;
+  invoice.amount_remaining = Math.max(invoice.amount_due - invoice.amount_paid, 0);
+  return invoice;
 }
 
 function markUncollectible(ctx: ApiContext) {
@@ -257,7 +357,7 @@ function markUncollectible(ctx: ApiContext) {
   invoice.status = 'uncollectible';
   invoice.status_transitions.marked_uncollectible_at = nowSeconds();
   ctx.emit('invoice.marked_uncollectible', invoice);
-  return respond(ctx, invoice);
+  return respondInvoice(ctx, invoice);
 }
 
 export const invoiceRoutes = [
@@ -285,17 +385,29 @@ export const invoiceRoutes = [
     const items = ctx.store.invoices
       .newestFirst()
       .filter((inv) => (!customer || inv.customer === customer) && (!status || inv.status === status));
-    return respond(ctx, paginate(items, ctx.params, '/v1/invoices'));
+    return respondInvoice(ctx, paginate(items, ctx.params, '/v1/invoices'));
   }),
-  route('GET', '/v1/invoices/:id', (ctx) => respond(ctx, ctx.store.invoices.require(ctx.pathParams.id!))),
+  route('GET', '/v1/invoices/:id', (ctx) => respondInvoice(ctx, ctx.store.invoices.require(ctx.pathParams.id!))),
   route('POST', '/v1/invoices/:id', updateInvoice),
   route('POST', '/v1/invoices/:id/finalize', (ctx) => {
     const invoice = ctx.store.invoices.require(ctx.pathParams.id!);
     if (ctx.params.has('auto_advance')) invoice.auto_advance = ctx.params.boolean('auto_advance') ?? false;
     finalize(ctx, invoice);
-    return respond(ctx, invoice);
+    return respondInvoice(ctx, invoice);
   }),
   route('POST', '/v1/invoices/:id/pay', payInvoice),
   route('POST', '/v1/invoices/:id/void', voidInvoice),
   route('POST', '/v1/invoices/:id/mark_uncollectible', markUncollectible),
+  route('GET', '/v1/invoice_payments', (ctx) => {
+    const invoice = ctx.params.string('invoice');
+    const payment = ctx.params.hash('payment');
+    const pi = payment?.string('payment_intent');
+    const items = ctx.store.invoicePayments
+      .newestFirst()
+      .filter((x) => (!invoice || x.invoice === invoice) && (!pi || idOf(x.payment.payment_intent) === pi));
+    return respond(ctx, paginate(items, ctx.params, '/v1/invoice_payments'));
+  }),
+  route('GET', '/v1/invoice_payments/:id', (ctx) =>
+    respond(ctx, ctx.store.invoicePayments.require(ctx.pathParams.id!)),
+  ),
 ];

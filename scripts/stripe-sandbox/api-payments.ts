@@ -29,12 +29,16 @@ export function chargePaymentIntent(
 ): Stripe.Charge {
   const template = ctx.store.paymentMethodTemplates.get(pm.id);
   const outcome = (template && TEST_CARDS[template]?.outcome) || { kind: 'succeed' as const };
-  if (outcome.kind === 'decline') {
-    const failure = {
-      code: outcome.code ?? 'card_declined',
-      declineCode: outcome.declineCode,
-      message: outcome.message,
-    };
+  if (outcome.kind === 'decline' || outcome.kind === 'authenticate') {
+    const authenticate = outcome.kind === 'authenticate';
+    const failure = authenticate
+      ? {
+          code: 'authentication_required',
+          declineCode: 'authentication_required',
+          message:
+            'Your card was declined. This transaction requires authentication. The customer must complete it on-session.',
+        }
+      : { code: outcome.code ?? 'card_declined', declineCode: outcome.declineCode, message: outcome.message };
     const charge = ctx.store.charges.insert(build.charge({ pi, pm, failure }));
     const error = {
       type: 'card_error' as const,
@@ -45,11 +49,18 @@ export function chargePaymentIntent(
       doc_url: `https://stripe.com/docs/error-codes/${failure.code.replace(/_/g, '-')}`,
     };
     pi.latest_charge = charge.id;
-    pi.status = 'requires_payment_method';
-    pi.payment_method = null;
     pi.last_payment_error = { ...error, payment_method: snapshot(pm) } as Stripe.PaymentIntent.LastPaymentError;
     ctx.emit('charge.failed', charge);
-    ctx.emit('payment_intent.payment_failed', pi);
+    if (authenticate) {
+      // The cardholder can still authenticate (Stripe.js, or the hosted invoice page): the method stays.
+      pi.status = 'requires_action';
+      pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: {} } as Stripe.PaymentIntent.NextAction;
+      ctx.emit('payment_intent.requires_action', pi);
+    } else {
+      pi.status = 'requires_payment_method';
+      pi.payment_method = null;
+      ctx.emit('payment_intent.payment_failed', pi);
+    }
     throw new StripeApiError(402, { ...error, payment_intent: snapshot(pi), payment_method: snapshot(pm) });
   }
   const charge = ctx.store.charges.insert(build.charge({ pi, pm, failure: null }));
@@ -58,6 +69,7 @@ export function chargePaymentIntent(
   pi.amount_received = pi.amount;
   pi.payment_method = pm.id;
   pi.last_payment_error = null;
+  pi.next_action = null;
   ctx.emit('charge.succeeded', charge);
   ctx.emit('payment_intent.succeeded', pi);
   if (outcome.kind === 'dispute') {
@@ -77,7 +89,11 @@ function checkCustomerMatch(pi: Stripe.PaymentIntent, pm: Stripe.PaymentMethod) 
 }
 
 function confirmWith(ctx: ApiContext, pi: Stripe.PaymentIntent, pmParam: string | null) {
-  if (pi.status !== 'requires_payment_method' && pi.status !== 'requires_confirmation') {
+  if (
+    pi.status !== 'requires_payment_method' &&
+    pi.status !== 'requires_confirmation' &&
+    pi.status !== 'requires_action'
+  ) {
     throw invalidRequest(
       `This PaymentIntent's payment_method could not be updated because it has a status of ${pi.status}. You may only update the payment_method of a PaymentIntent with one of the following statuses: requires_payment_method, requires_confirmation, requires_action.`,
       undefined,

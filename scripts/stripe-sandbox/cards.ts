@@ -4,7 +4,9 @@ import type Stripe from 'stripe';
  * Stripe's documented test payment methods (https://docs.stripe.com/testing). Each id is a *template*:
  * using `pm_card_visa` (to confirm a SetupIntent, attach, or pay) makes Stripe create a new concrete
  * `pm_…` with that card's brand and last4; the template id itself is never stored on an object.
- * Declining cards attach fine and fail when charged; `createDispute` succeeds, then is disputed.
+ * Declining cards attach fine and fail when charged (`chargeCustomerFail` is Stripe's "attaches, then
+ * every charge fails" card, the dunning case); `authenticationRequired` needs 3-D Secure on every
+ * payment, so an off-session charge stops at `requires_action`; `createDispute` succeeds, then is disputed.
  */
 export interface TestCard {
   brand: 'visa' | 'mastercard' | 'amex';
@@ -14,6 +16,8 @@ export interface TestCard {
   outcome:
     | { kind: 'succeed' }
     | { kind: 'decline'; declineCode: string; message: string; code?: string }
+    /** Every payment needs the cardholder's 3-D Secure authentication: off-session it cannot complete. */
+    | { kind: 'authenticate' }
     | { kind: 'dispute' };
 }
 
@@ -60,6 +64,13 @@ export const TEST_CARDS: Readonly<Record<string, TestCard>> = {
     last4: '0069',
     funding: 'credit',
     outcome: declined('expired_card', 'Your card has expired.', 'expired_card'),
+  },
+  // 4000 0027 6000 3184: "requires authentication on all transactions" (docs.stripe.com/testing#regulatory-cards).
+  pm_card_authenticationRequired: {
+    brand: 'visa',
+    last4: '3184',
+    funding: 'credit',
+    outcome: { kind: 'authenticate' },
   },
   pm_card_createDispute: { brand: 'visa', last4: '0259', funding: 'credit', outcome: { kind: 'dispute' } },
 };

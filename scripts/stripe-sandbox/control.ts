@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Stripe from 'stripe';
+import { driftInvoice } from './api-invoices';
 import type { SandboxClock } from './clock';
 import { closeDispute, type DisputeUpdate, type Effects, openDispute, updateDisputeByNetwork } from './disputes';
 import { StripeApiError } from './errors';
@@ -31,6 +32,12 @@ export interface SandboxControl {
   /** Opens a dispute on any succeeded charge (`pm_card_createDispute` does it by itself). */
   openDispute(chargeId: string, reason?: string): Stripe.Dispute;
   setWebhookUrl(url: string | undefined): void;
+  /**
+   * Makes Stripe disagree with the product about an invoice (its status — `paid` as if paid out of band
+   * —, amount paid or total) without any event: a dashboard change whose webhook never arrived, for
+   * the ledger ↔ Stripe drift report to find.
+   */
+  driftInvoice(id: string, change: InvoiceDrift): Stripe.Invoice;
   /** The sandbox's current time (objects' `created`, …). */
   now(): Date;
   /** Moves the sandbox's clock forward by `ms`; returns the new time. */
@@ -39,6 +46,12 @@ export interface SandboxControl {
   setClock(to: Date): Date;
   /** Read access to the state, for assertions. */
   readonly store: Store;
+}
+
+export interface InvoiceDrift {
+  status?: Stripe.Invoice.Status;
+  amount_paid?: number;
+  total?: number;
 }
 
 export function createControl(deps: {
@@ -79,6 +92,7 @@ export function createControl(deps: {
     openDispute: (chargeId, reason) =>
       at(() => structuredClone(openDispute(effects, store.charges.require(chargeId), reason))),
     setWebhookUrl: (url) => dispatcher.setUrl(url),
+    driftInvoice: (id, change) => at(() => structuredClone(driftInvoice({ store }, id, change))),
     now: () => clock.now(),
     advanceClock: (ms) => moved(clock.advance(ms)),
     setClock: (to) => moved(clock.set(to)),
@@ -103,6 +117,7 @@ export function createControl(deps: {
  *   POST /_sandbox/clock/advance               { ms } → { now }
  *   POST /_sandbox/clock                       { to: ISO-8601 } → { now }
  *   POST /_sandbox/charges/:id/dispute         { reason? }
+ *   POST /_sandbox/invoices/:id/drift          InvoiceDrift { status?, amount_paid?, total? }
  */
 export async function handleControl(
   control: SandboxControl,
@@ -121,6 +136,7 @@ export async function handleControl(
     const closeId = idIn(/^\/_sandbox\/disputes\/([^/]+)\/close$/);
     const disputeId = idIn(/^\/_sandbox\/disputes\/([^/]+)$/);
     const disputeChargeId = idIn(/^\/_sandbox\/charges\/([^/]+)\/dispute$/);
+    const driftId = idIn(/^\/_sandbox\/invoices\/([^/]+)\/drift$/);
     if (method === 'GET' && path === '/_sandbox/health') return sendJson(res, 200, { ok: true });
     if (method === 'GET' && path === '/_sandbox/deliveries') {
       const filter = { eventId: q('event_id'), type: q('type'), status: q('status') as DeliveryStatus | undefined };
@@ -155,6 +171,7 @@ export async function handleControl(
       control.delayNext(withPathRegex(body) as unknown as DelayRule);
       return sendJson(res, 200, { ok: true });
     }
+    if (method === 'POST' && driftId) return sendJson(res, 200, control.driftInvoice(driftId, body as InvoiceDrift));
     if (method === 'POST' && disputeId) {
       return sendJson(res, 200, control.updateDispute(disputeId, body as DisputeUpdate));
     }

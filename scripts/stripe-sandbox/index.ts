@@ -1,4 +1,4 @@
-export type { SandboxControl } from './control';
+export type { InvoiceDrift, SandboxControl } from './control';
 export type { DisputeUpdate } from './disputes';
 export type { DelayRule, FailRule, PathMatch } from './faults';
 export { parseForm } from './form';

@@ -399,6 +399,32 @@ export function invoiceItem(input: {
   };
 }
 
+/**
+ * The default payment of an invoice: Stripe pays an invoice through one PaymentIntent, confirmed again
+ * on each attempt (each attempt leaves its own charge on it), and lists it in `invoice.payments`.
+ */
+export function invoicePayment(input: {
+  invoice: string;
+  amountRequested: number;
+  currency: string;
+  paymentIntent: string;
+}): Stripe.InvoicePayment {
+  return {
+    id: newId('inpay'),
+    object: 'invoice_payment',
+    amount_paid: null,
+    amount_requested: input.amountRequested,
+    created: nowSeconds(),
+    currency: input.currency,
+    invoice: input.invoice,
+    is_default: true,
+    livemode: false,
+    payment: { type: 'payment_intent', payment_intent: input.paymentIntent },
+    status: 'open',
+    status_transitions: { canceled_at: null, paid_at: null },
+  };
+}
+
 /** An invoice item as it shows in `invoice.lines`. */
 export function lineItem(item: Stripe.InvoiceItem, invoiceId: string): Stripe.InvoiceLineItem {
   return {
@@ -439,7 +465,8 @@ export function invoice(input: {
   currency: string;
   autoAdvance: boolean;
   collectionMethod: Stripe.Invoice.CollectionMethod;
-  daysUntilDue: number | null;
+  /** An explicit `due_date` (epoch seconds); `days_until_due` dates it at finalization instead. */
+  dueDate: number | null;
   description: string | null;
   defaultPaymentMethod: string | null;
   metadata: Record<string, string>;
@@ -484,7 +511,7 @@ export function invoice(input: {
     default_tax_rates: [],
     description: input.description,
     discounts: [],
-    due_date: input.daysUntilDue == null ? null : now + input.daysUntilDue * 86400,
+    due_date: input.dueDate,
     effective_at: null,
     ending_balance: null,
     footer: null,

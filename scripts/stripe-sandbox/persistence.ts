@@ -32,6 +32,9 @@ export interface SandboxState {
   disputes: Stripe.Dispute[];
   invoices: Stripe.Invoice[];
   invoiceItems: Stripe.InvoiceItem[];
+  /** Absent in files written before invoice payments existed (read as empty). */
+  invoicePayments?: Stripe.InvoicePayment[];
+  daysUntilDue?: [string, number][];
   lineIds: [string, string][];
   events: Stripe.Event[];
   idempotency: [string, StoredResponse][];
@@ -49,6 +52,8 @@ const COLLECTIONS = [
   'events',
 ] as const;
 const PAIRS = ['deletedCustomers', 'paymentMethodTemplates', 'lineIds', 'idempotency'] as const;
+/** Kinds added after the first state files: optional on read, so an older file still loads. */
+const LATER_COLLECTIONS = ['invoicePayments'] as const;
 
 export function captureState(
   store: Store,
@@ -69,6 +74,8 @@ export function captureState(
     disputes: store.disputes.all(),
     invoices: store.invoices.all(),
     invoiceItems: store.invoiceItems.all(),
+    invoicePayments: store.invoicePayments.all(),
+    daysUntilDue: [...store.daysUntilDue],
     lineIds: [...store.lineIds],
     events: store.events.all(),
     idempotency: [...idempotency],
@@ -104,6 +111,9 @@ export function readStateFile(file: string): SandboxState | undefined {
       return fail(`"${key}" holds an object without an id`);
     }
   }
+  for (const key of [...LATER_COLLECTIONS, 'daysUntilDue']) {
+    if (state[key] !== undefined && !Array.isArray(state[key])) return fail(`"${key}" is not an array`);
+  }
   if (typeof state.clockOffsetMs !== 'number') return fail('"clockOffsetMs" is not a number');
   return parsed as SandboxState;
 }
@@ -118,6 +128,11 @@ export function restoreState(
     const collection = store[key] as unknown as Collection<{ id: string }>;
     for (const item of state[key]) collection.insert(item);
   }
+  for (const key of LATER_COLLECTIONS) {
+    const collection = store[key] as unknown as Collection<{ id: string }>;
+    for (const item of state[key] ?? []) collection.insert(item);
+  }
+  for (const [k, v] of state.daysUntilDue ?? []) store.daysUntilDue.set(k, v);
   for (const id of state.deletedCustomers) store.deletedCustomers.add(id);
   for (const [k, v] of state.paymentMethodTemplates) store.paymentMethodTemplates.set(k, v);
   for (const [k, v] of state.lineIds) store.lineIds.set(k, v);

@@ -16,6 +16,7 @@ import { readBody, sendJson, sleep } from './http';
 import { randomToken, withClock } from './ids';
 import { Params } from './params';
 import { captureState, readStateFile, restoreState, StateWriter, type StoredResponse } from './persistence';
+import { authorizePublishable, CORS_HEADERS } from './publishable';
 import { type ApiContext, matchRoute, type Route } from './router';
 import { Store } from './store';
 import { WebhookDispatcher } from './webhooks';
@@ -102,6 +103,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
     const requestId = `req_${randomToken(14)}`;
     const idempotencyKey = method === 'POST' ? ((req.headers['idempotency-key'] as string | undefined) ?? null) : null;
     const baseHeaders: Record<string, string> = {
+      ...CORS_HEADERS,
       'request-id': requestId,
       'stripe-version': (req.headers['stripe-version'] as string | undefined) ?? API_VERSION,
       ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
@@ -109,7 +111,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
     const fail = (status: number, body: StripeErrorBody, extra: Record<string, string> = {}) =>
       sendJson(res, status, { error: { ...body, request_log_url: null } }, { ...baseHeaders, ...extra });
 
-    const auth = authenticate(req.headers.authorization, options.apiKey);
+    // Without an Authorization header the caller may be Stripe.js (a publishable key in the form), checked
+    // once the form is read below.
+    const publishable = !req.headers.authorization;
+    const auth = publishable ? undefined : authenticate(req.headers.authorization, options.apiKey);
     if (auth) return fail(401, auth);
 
     // Stripe locks a key while its first request runs: a second request with the same key meanwhile
@@ -146,6 +151,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
       } catch (error) {
         const message = error instanceof FormError ? error.message : 'Invalid request body';
         return fail(400, { type: 'invalid_request_error', message });
+      }
+      if (publishable) {
+        const refused = authorizePublishable(method, path, raw, store, options.apiKey);
+        if (refused) return fail(refused.status, refused.body);
       }
 
       // Idempotency (https://docs.stripe.com/api/idempotent_requests): the first result of a key is
@@ -215,6 +224,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions): Promise
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sandbox.local');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, CORS_HEADERS).end();
+      return;
+    }
     const work = url.pathname.startsWith('/_sandbox/')
       ? handleControl(control, req, res, url)
       : handleApi(req, res, url);

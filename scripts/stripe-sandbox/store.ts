@@ -55,6 +55,13 @@ export class Store {
   readonly disputes = new Collection<Stripe.Dispute>('dispute');
   readonly invoices = new Collection<Stripe.Invoice>('invoice');
   readonly invoiceItems = new Collection<Stripe.InvoiceItem>('invoiceitem');
+  /** The payments of invoices (one default PaymentIntent per invoice, confirmed again on each attempt). */
+  readonly invoicePayments = new Collection<Stripe.InvoicePayment>('invoice_payment');
+  /**
+   * `days_until_due` of send_invoice invoices: Stripe dates `due_date` from the finalization, and the
+   * Invoice object has no field for it, so it waits here until then.
+   */
+  readonly daysUntilDue = new Map<string, number>();
   /** The `il_…` id of each item's line, stable while the draft changes. */
   readonly lineIds = new Map<string, string>();
   readonly events = new Collection<Stripe.Event>('event');
@@ -72,6 +79,7 @@ export class Store {
         dp: this.disputes,
         in: this.invoices,
         ii: this.invoiceItems,
+        inpay: this.invoicePayments,
         evt: this.events,
       } as Record<string, Collection<{ id: string }>>
     )[prefix];

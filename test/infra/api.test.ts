@@ -4,7 +4,12 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { CONSUMER_TIMEOUT_SECONDS } from '../../functions/queues';
 import type { RouteDefinition } from '../../functions/routes';
-import { type BillingApiStack, TABLE_READ_WRITE_ACTIONS } from '../../lib/api-stack';
+import {
+  type BillingApiStack,
+  CONSUMER_NEEDS,
+  EXPORT_OBJECT_PREFIX,
+  TABLE_READ_WRITE_ACTIONS,
+} from '../../lib/api-stack';
 import { PRODUCT_TABLES, synthBilling } from './support';
 
 const { routes, queues, schedules } = PRODUCT_TABLES;
@@ -168,8 +173,13 @@ describe('least privilege', () => {
       expect(table).toEqual(access === 'health_check' ? ['dynamodb:GetItem'] : []);
     }
     expect(actions.includes('sqs:SendMessage')).toBe(
-      needs.includes('usage_queue') || needs.includes('stripe_events_queue'),
+      needs.includes('usage_queue') || needs.includes('stripe_events_queue') || needs.includes('exports_queue'),
     );
+    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(
+      needs.includes('exports_bucket') ? ['s3:GetObject'] : [],
+    );
+    expect('EXPORTS_QUEUE_URL' in envOf(id)).toBe(needs.includes('exports_queue'));
+    expect('EXPORTS_BUCKET' in envOf(id)).toBe(needs.includes('exports_bucket'));
     expect(actions.includes('secretsmanager:GetSecretValue')).toBe(
       needs.includes('stripe_secret') || needs.includes('webhook_secret'),
     );
@@ -181,12 +191,25 @@ describe('least privilege', () => {
     expect('STRIPE_EVENTS_QUEUE_URL' in env).toBe(needs.includes('stripe_events_queue'));
   });
 
-  it('the only "*" resources are X-Ray, which has no resource-level permissions', () => {
+  it('the only "*" resources are X-Ray, which has no resource-level permissions, and the export documents’ prefix', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement,
     );
+    // Export documents are one object per export: their grants name the documents' prefix, nothing wider.
+    const documents = (st: { Resource: unknown }) =>
+      JSON.stringify(st.Resource).endsWith(`/${EXPORT_OBJECT_PREFIX}*"]]}`);
+    const exportGrants = statements.filter(documents);
+    expect(exportGrants.map((st: { Action: unknown }) => st.Action)).toEqual(
+      expect.arrayContaining(['s3:GetObject', ['s3:PutObject', 's3:AbortMultipartUpload']]),
+    );
+    expect(exportGrants).toHaveLength(
+      routes.filter((r) => r.needs?.includes('exports_bucket')).length +
+        consumers.filter((q) => CONSUMER_NEEDS[q.id].includes('exports_bucket_write')).length,
+    );
     // Any "*" in a resource (e.g. grantReadWriteData's `index/*`) counts, not only a bare "*".
-    const star = statements.filter((st: { Resource: unknown }) => JSON.stringify(st.Resource).includes('*'));
+    const star = statements.filter(
+      (st: { Resource: unknown }) => JSON.stringify(st.Resource).includes('*') && !documents(st),
+    );
     expect(star).toHaveLength(allFunctionIds().length);
     for (const st of star) {
       expect(st).toEqual({
@@ -213,9 +236,10 @@ describe('queue consumers', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ...(def.maxBatchingWindowSeconds > 0 ? { MaximumBatchingWindowInSeconds: def.maxBatchingWindowSeconds } : {}),
     });
-    expect(fnProps(`${id}Consumer`).Timeout).toBe(CONSUMER_TIMEOUT_SECONDS);
+    const timeout = def.consumerTimeoutSeconds ?? CONSUMER_TIMEOUT_SECONDS;
+    expect(fnProps(`${id}Consumer`).Timeout).toBe(timeout);
     // Visibility timeout must cover six consumer timeouts (AWS guidance), or in-flight records reappear.
-    expect(def.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * CONSUMER_TIMEOUT_SECONDS);
+    expect(def.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * timeout);
   });
 
   it('one event source mapping per consumer', () => {
@@ -257,5 +281,20 @@ describe('schedules', () => {
       FunctionName: { 'Fn::GetAtt': [fnLogicalId(id), 'Arn'] },
       Principal: 'events.amazonaws.com',
     });
+  });
+});
+
+describe('export grants', () => {
+  it('only the export routes, the exports consumer and the sweep touch the bucket or send to the exports queue', () => {
+    const s3Users = allFunctionIds().filter((id) => actionsOf(id).some((a) => a.startsWith('s3:')));
+    expect(s3Users.sort()).toEqual(['downloadExport', 'exportsConsumer', 'getExport'].sort());
+    expect(
+      actionsOf('exportsConsumer')
+        .filter((a) => a.startsWith('s3:'))
+        .sort(),
+    ).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    expect('EXPORTS_BUCKET' in envOf('exportsConsumer')).toBe(true);
+    expect(actionsOf('sweepExports')).toContain('sqs:SendMessage');
+    expect('EXPORTS_QUEUE_URL' in envOf('sweepExports')).toBe(true);
   });
 });

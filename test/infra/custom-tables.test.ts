@@ -83,6 +83,7 @@ it('a bundling synth with a missing handler file fails naming every missing entr
     new BillingApiStack(app, 'A', {
       table: stateful.table,
       queues: stateful.queues,
+      exportsBucket: stateful.exportsBucket,
       routes: [...routes, { ...routes[1]!, id: 'ghost', path: '/v1/ghost', entry: 'functions/handlers/http/ghost.ts' }],
       schedules: [{ id: 'later', everyMinutes: 5, entry: 'functions/handlers/schedule/not-yet.ts', description: 'x' }],
     });
@@ -105,6 +106,7 @@ it('a template-only synth (bundling skipped) stands in a placeholder for a missi
   const stack = new BillingApiStack(app, 'A', {
     table: stateful.table,
     queues: stateful.queues,
+    exportsBucket: stateful.exportsBucket,
     routes: [{ ...routes[1]!, entry: 'functions/handlers/http/ghost.ts' }],
     schedules: [],
   });

@@ -1,7 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { TABLE_SCHEMA } from '../../functions/table-schema';
-import type { BillingStatefulStack } from '../../lib/stateful-stack';
+import { type BillingStatefulStack, EXPORT_RETENTION_DAYS, exportsBucketArnExportName } from '../../lib/stateful-stack';
 import { PRODUCT_TABLES, synthBilling } from './support';
 
 let stack: BillingStatefulStack;
@@ -102,5 +103,62 @@ describe('queues', () => {
         },
       });
     }
+  });
+});
+
+describe('exports bucket', () => {
+  const exportsBucket = () => {
+    const id = stack.getLogicalId(stack.exportsBucket.node.defaultChild as CfnBucket);
+    return { id, bucket: template.toJSON().Resources[id] };
+  };
+
+  it('is private, encrypted, versionless and keeps documents 7 days (unfinished uploads 1), logging its access', () => {
+    const { bucket } = exportsBucket();
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({
+            ExpirationInDays: EXPORT_RETENTION_DAYS,
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            Status: 'Enabled',
+          }),
+        ],
+      },
+      LoggingConfiguration: expect.objectContaining({ LogFilePrefix: 'exports/' }),
+    });
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    expect(EXPORT_RETENTION_DAYS).toBe(7);
+  });
+
+  it('refuses any request not made over TLS', () => {
+    const { id } = exportsBucket();
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: id },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Principal: { AWS: '*' },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('exports its ARN under the name the API stack’s grants import', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Export?: { Name: string } }>;
+    expect(Object.values(outputs).map((o) => o.Export?.Name)).toContain(exportsBucketArnExportName(stack.stackName));
   });
 });

@@ -37,6 +37,7 @@ export function synthBilling(tables: Tables = PRODUCT_TABLES, opts: { nag?: bool
   const api = new BillingApiStack(app, 'Api', {
     table: stateful.table,
     queues: stateful.queues,
+    exportsBucket: stateful.exportsBucket,
     routes: tables.routes,
     schedules: tables.schedules,
   });

@@ -59,10 +59,15 @@ function paramsFor(path: string, org: string): Record<string, string> {
   return params;
 }
 
+/**
+ * `Prefer: respond-async` on every request: a route that would hold the request while it works (the export
+ * download) answers its async status at once instead; the others ignore it.
+ */
 async function call(route: (typeof ROUTES)[number], token: string | undefined, org: string) {
   return api.request(routeKey(route), {
     token,
     params: paramsFor(route.path, org),
+    headers: { prefer: 'respond-async' },
     ...(route.method === 'GET' ? {} : { body: {} }),
   });
 }

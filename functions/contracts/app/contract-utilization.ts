@@ -4,6 +4,7 @@ import { type Contract, type ContractYear, contractYears } from '../domain/contr
 import {
   type CommitmentProjection,
   type MeterConsumption,
+  type PeriodConsumption,
   projectYear,
   type YearUtilization,
   yearUtilization,
@@ -11,6 +12,8 @@ import {
 import { type ContractDeps, loadContract } from './contract-common';
 
 export interface ContractUtilization {
+  /** The instant consumption was read and the projection made at. */
+  readonly asOf: string;
   readonly contract: Contract;
   readonly years: readonly YearUtilization[];
   /** For the year in force now (null when none is). */
@@ -39,7 +42,13 @@ export async function contractUtilization(
   const { current: contract } = await loadContract(deps, orgId, contractId);
   const years = contractYears(contract);
   if (!contract.activeFrom)
-    return { contract, years: years.map((y) => yearUtilization(y, [])), currentYear: null, projection: null };
+    return {
+      asOf: now.toISOString(),
+      contract,
+      years: years.map((y) => yearUtilization(y, [])),
+      currentYear: null,
+      projection: null,
+    };
   const until = [contract.activeUntil!, now.toISOString()].sort()[0]!;
   const rated = new Map<string, Promise<RatedPeriod>>();
   const rate = (p: Period) => {
@@ -50,13 +59,17 @@ export async function contractUtilization(
     }
     return r;
   };
-  const consumption = async (year: ContractYear): Promise<MeterConsumption[]> => {
+  const consumption = async (
+    year: ContractYear,
+  ): Promise<{ lines: MeterConsumption[]; periods: PeriodConsumption[] }> => {
     const from = [year.start, contract.activeFrom!].sort().at(-1)!;
     const to = [year.end, until].sort()[0]!;
-    if (from >= to) return [];
+    if (from >= to) return { lines: [], periods: [] };
     const lines: MeterConsumption[] = [];
+    const periods: PeriodConsumption[] = [];
     for (const period of periodsBetween(from, to)) {
       const r = await rate(period);
+      let consumedMinor = 0;
       r.stretches.forEach((s, i) => {
         if (s.contract?.id !== contract.id || s.contract.year !== year.index) return;
         for (const line of r.rating.stretches[i]?.rating.lines ?? []) {
@@ -66,17 +79,30 @@ export async function contractUtilization(
             quantity: line.quantity,
             amountMinor: line.amountMinor,
           });
+          consumedMinor += line.amountMinor;
         }
       });
+      periods.push({
+        period: period.key,
+        from: [period.start.toISOString(), from].sort().at(-1)!,
+        to: [period.end.toISOString(), to].sort()[0]!,
+        consumedMinor,
+      });
     }
-    return lines;
+    return { lines, periods };
   };
-  const utilization = await Promise.all(years.map(async (y) => yearUtilization(y, await consumption(y))));
+  const utilization = await Promise.all(
+    years.map(async (y) => {
+      const { lines, periods } = await consumption(y);
+      return yearUtilization(y, lines, periods);
+    }),
+  );
   const current = years.find(
     (y) => y.start <= now.toISOString() && now.toISOString() < y.end && now.toISOString() < contract.activeUntil!,
   );
   const currentUse = current ? utilization[current.index - 1]! : undefined;
   return {
+    asOf: now.toISOString(),
     contract,
     years: utilization,
     currentYear: current?.index ?? null,

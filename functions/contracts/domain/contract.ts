@@ -138,7 +138,9 @@ export function listSheet(currency: Currency): readonly MeterPrice[] | undefined
   return findPlanVersion(LIST_PLAN.id, LIST_PLAN.version)?.prices[currency]?.metered;
 }
 
-const discounted = (unit: string, percent: Dec) => decimal(unit).mul(new Dec(100).minus(percent)).div(100).toString();
+// toFixed(), not toString(): decimal.js writes values below 1e-7 in exponent notation ("8e-7"), which is
+// not a decimal string and would make the rating of that meter throw (90 % off 0.000008 is 0.0000008).
+const discounted = (unit: string, percent: Dec) => decimal(unit).mul(new Dec(100).minus(percent)).div(100).toFixed();
 
 /**
  * The rating sheet of a contract: each list price discounted by `discount_percent`, unless the rate card

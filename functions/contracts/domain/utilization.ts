@@ -9,6 +9,20 @@ export interface MeterConsumption {
   readonly amountMinor: number;
 }
 
+/**
+ * What a contract year consumed in one billing period: the part of the period inside the year and in
+ * force (`from`, `to`: the part of the period in the year, not before the contract came into force
+ * nor after now or its end). In order, they add up to the year's consumption, so a client can draw
+ * the year's burn-down from the same ratings the invoices bill.
+ */
+export interface PeriodConsumption {
+  /** The billing period (`YYYY-MM`). */
+  readonly period: string;
+  readonly from: string;
+  readonly to: string;
+  readonly consumedMinor: number;
+}
+
 export interface YearUtilization {
   readonly year: ContractYear;
   readonly consumedMinor: number;
@@ -17,9 +31,15 @@ export interface YearUtilization {
   readonly percentUsed: string | null;
   readonly overageMinor: number;
   readonly byMeter: readonly MeterConsumption[];
+  /** Oldest first; empty for a year not in force yet. */
+  readonly byPeriod: readonly PeriodConsumption[];
 }
 
-export function yearUtilization(year: ContractYear, lines: readonly MeterConsumption[]): YearUtilization {
+export function yearUtilization(
+  year: ContractYear,
+  lines: readonly MeterConsumption[],
+  byPeriod: readonly PeriodConsumption[] = [],
+): YearUtilization {
   const sums = new Map<string, MeterConsumption>();
   for (const l of lines) {
     const key = `${l.meter}|${l.model ?? ''}`;
@@ -44,6 +64,7 @@ export function yearUtilization(year: ContractYear, lines: readonly MeterConsump
     byMeter: [...sums.values()].sort((a, b) =>
       a.meter === b.meter ? (a.model ?? '').localeCompare(b.model ?? '') : a.meter.localeCompare(b.meter),
     ),
+    byPeriod,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Currency } from '../../kernel/money';
 import type { Meter } from '../../kernel/pricing/plans';
 import type { ContractView } from '../app/contract-common';
 import type { ContractUtilization } from '../app/contract-utilization';
-import { type Contract, type ContractTerms, contractYears } from '../domain/contract';
+import { type Contract, type ContractTerms, contractSheet, contractYears, listSheet } from '../domain/contract';
 import type { ContractEvent } from '../ports';
 
 /** Wire (snake_case) ↔ domain (camelCase); the shapes are the schemas in contracts/contract.ts. */
@@ -49,7 +49,26 @@ export function termsFromWire(b: TermsWire): Partial<ContractTerms> {
   };
 }
 
-const encodeVersion = (c: Contract) => ({
+/**
+ * The prices usage is rated at under this version (contractSheet: what the summary, utilization and
+ * invoices use), each beside its list price, so a reader sees the negotiated rates without re-deriving
+ * the discount.
+ */
+function encodeRateSheet(c: Contract) {
+  const key = (meter: string, model?: string) => `${meter}|${model ?? ''}`;
+  const list = new Map((listSheet(c.currency) ?? []).map((p) => [key(p.meter, p.model), p] as const));
+  const overridden = new Set(c.rates.overrides.map((o) => key(o.meter, o.model)));
+  return contractSheet(c).prices.map((p) => ({
+    meter: p.meter,
+    model: p.model ?? null,
+    unit_amount_decimal: p.unitAmountDecimal,
+    tiers: p.tiers ? p.tiers.map((t) => ({ up_to: t.upTo, unit_amount_decimal: t.unitAmountDecimal })) : null,
+    list_unit_amount_decimal: list.get(key(p.meter, p.model))?.unitAmountDecimal ?? null,
+    source: overridden.has(key(p.meter, p.model)) ? ('override' as const) : ('discounted_list' as const),
+  }));
+}
+
+export const encodeVersion = (c: Contract) => ({
   id: c.id,
   org_id: c.orgId,
   version: c.version,
@@ -72,6 +91,7 @@ const encodeVersion = (c: Contract) => ({
       unit_amount_decimal: o.unitAmountDecimal,
     })),
   },
+  rate_sheet: encodeRateSheet(c),
   platform_fee_minor: c.platformFeeMinor,
   included: { ...c.included },
   net_days: c.netDays,
@@ -97,6 +117,7 @@ export const encodeContract = (v: ContractView) => ({
 });
 
 export const encodeUtilization = (u: ContractUtilization) => ({
+  as_of: u.asOf,
   contract_id: u.contract.id,
   version: u.contract.version,
   currency: u.contract.currency,
@@ -116,6 +137,7 @@ export const encodeUtilization = (u: ContractUtilization) => ({
       quantity: m.quantity,
       amount_minor: m.amountMinor,
     })),
+    by_period: y.byPeriod.map((p) => ({ period: p.period, from: p.from, to: p.to, consumed_minor: p.consumedMinor })),
   })),
   projection: u.projection
     ? {
@@ -138,4 +160,18 @@ export const encodeEvent = (e: ContractEvent) => ({
   actor: e.actor,
   before: e.before,
   after: e.after,
+});
+
+/** A contract as the billing export keeps it: where it is now, every version, every transition, utilization. */
+export const encodeContractRecord = (
+  v: ContractView,
+  history: readonly ContractEvent[],
+  utilization: ContractUtilization,
+) => ({
+  id: v.current.id,
+  created_at: v.versions[0]!.createdAt,
+  current: encodeContract(v),
+  versions: v.versions.map(encodeVersion),
+  history: history.map(encodeEvent),
+  utilization: encodeUtilization(utilization),
 });

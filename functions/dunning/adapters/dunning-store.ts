@@ -1,8 +1,8 @@
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../kernel/audit';
 import type { BillingStatus } from '../../kernel/billing-status';
 import { billingStatusReplace } from '../../kernel/dynamo/billing-status-store';
-import { conditionFailedInTransaction } from '../../kernel/dynamo/client';
+import { conditionFailedInTransaction, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { auditPut } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
 import { queryWorkList } from '../../kernel/dynamo/pagination';
@@ -33,6 +33,23 @@ export class DynamoDunningStore implements DunningStore {
       cursor,
     });
     return { orgIds: page.items.map((i) => (i as { data: BillingStatus }).data.orgId), cursor: page.cursor };
+  }
+
+  async settleDue(orgId: string, version: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.billingStatus(orgId),
+          UpdateExpression: 'REMOVE GSI2PK, GSI2SK',
+          // Only the state the follow-up was done for: a newer one keeps its own place on the list.
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': version },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   async apply(next: BillingStatus, expectedVersion: number, deadline: string | null, audit: AuditEntry): Promise<void> {

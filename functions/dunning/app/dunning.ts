@@ -14,7 +14,7 @@ import {
   transition,
   withDunning,
 } from '../domain/dunning';
-import type { DunningStore } from '../ports';
+import type { DunningStore, NonPaymentListener } from '../ports';
 
 export type DunningDeps = {
   clock: Clock;
@@ -48,6 +48,16 @@ const NOTICE_TEXT: Record<string, { subject: string; body: string }> = {
   },
 };
 
+/** The schedule's deps: the transitions, and what `canceled` sets off (collection's non-payment enforcement). */
+export type AdvanceDunningDeps = DunningDeps & { nonPayment: NonPaymentListener };
+
+/**
+ * Where the org waits on the due list after entering a state: its deadline, or — for `canceled` — right
+ * away, until the non-payment follow-up (subscription ended, invoices written off) is done.
+ */
+const dueAfter = (next: ReturnType<typeof transition>, policy: DunningPolicy): string | null =>
+  next.state === 'canceled' ? next.enteredAt : deadlineOf(next, policy);
+
 /**
  * Applies one dunning event to an org: computes the next state purely, then writes it conditionally
  * on the version read. A lost race (another run applied it first) re-reads and tries again, so a
@@ -72,7 +82,7 @@ export async function applyDunningEvent(
       await deps.dunning.apply(
         updated,
         status.version,
-        deadlineOf(next, policy),
+        dueAfter(next, policy),
         auditEntry(deps, ctx, {
           orgId,
           action: `dunning.${next.state}`,
@@ -114,10 +124,12 @@ export interface DunningRunReport {
  * The schedule: every org whose deadline has passed moves one step (repeatedly, if it is far behind).
  * Pages through the whole due list with its cursor (across the shards), and isolates each org: one that
  * fails (a bug, a throttled write) is logged and stays due for the next run; the others still advance.
+ * An org in `canceled` gets the non-payment follow-up (its paid subscription ended, its open invoices
+ * written off), and leaves the due list only once that is done: a crash in between is finished by the
+ * next run.
  */
-export async function advanceDunning(deps: DunningDeps, pageSize = 100): Promise<DunningRunReport> {
+export async function advanceDunning(deps: AdvanceDunningDeps, pageSize = 100): Promise<DunningRunReport> {
   const now = deps.clock.now().toISOString();
-  const ctx: CallContext = { actor: systemActor('dunning_schedule') };
   let advanced = 0;
   const failed: { orgId: string; code: string }[] = [];
   let cursor: Record<string, unknown> | undefined;
@@ -126,7 +138,7 @@ export async function advanceDunning(deps: DunningDeps, pageSize = 100): Promise
     cursor = page.cursor;
     for (const orgId of page.orgIds) {
       try {
-        await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
+        await advanceOrgDunning(deps, orgId, now);
         advanced += 1;
       } catch (error) {
         const code = isAppError(error) ? error.code : 'unexpected';
@@ -136,4 +148,15 @@ export async function advanceDunning(deps: DunningDeps, pageSize = 100): Promise
     }
   } while (cursor);
   return { advanced, failed };
+}
+
+/** One org's turn of the schedule at `now`: a deadline check, and the follow-up of `canceled`. */
+export async function advanceOrgDunning(deps: AdvanceDunningDeps, orgId: string, now: string): Promise<BillingStatus> {
+  const ctx: CallContext = { actor: systemActor('dunning_schedule') };
+  const status = await applyDunningEvent(deps, ctx, orgId, { type: 'deadline_check', at: now });
+  if (status.dunningState === 'canceled') {
+    await deps.nonPayment.canceledForNonPayment(orgId, ctx, now);
+    await deps.dunning.settleDue(orgId, status.version);
+  }
+  return status;
 }

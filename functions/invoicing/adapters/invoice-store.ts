@@ -9,13 +9,13 @@ import { encodeTime } from 'ulid';
 import { cancellationReasons, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys, type TableKey } from '../../kernel/dynamo/keys';
-import { decodeCursor, encodeCursor } from '../../kernel/dynamo/pagination';
+import { decodeCursor, encodeCursor, partitionData } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { Page } from '../../kernel/ports';
 import { type BilledPeriod, emptyBilled } from '../domain/billed';
 import { type CommitmentRecord, commitmentKey, emptyCommitment } from '../domain/commitments';
 import type { Invoice } from '../domain/invoice';
-import type { FinalizeWrite, InvoiceListOptions, InvoiceStore, InvoicingAccount } from '../ports';
+import type { CreditMovement, FinalizeWrite, InvoiceListOptions, InvoiceStore, InvoicingAccount } from '../ports';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
@@ -101,6 +101,19 @@ export class DynamoInvoiceStore implements InvoiceStore {
     };
   }
 
+  /** Every invoice of the org, oldest first, a page at a time (the billing export reads them all). */
+  all(orgId: string): AsyncIterable<Invoice> {
+    return partitionData<Invoice>(this.db, this.tableName, keys.invoicePartition(orgId), {
+      skPrefix: keys.invoicePrefix,
+      pageSize: 100,
+    });
+  }
+
+  /** Every credit balance movement of the org, oldest first (ids are ULIDs), a page at a time. */
+  creditMovements(orgId: string): AsyncIterable<CreditMovement> {
+    return partitionData<CreditMovement>(this.db, this.tableName, keys.creditMovementPartition(orgId));
+  }
+
   async saveDraft(invoice: Invoice): Promise<boolean> {
     try {
       await this.db.send(
@@ -128,6 +141,18 @@ export class DynamoInvoiceStore implements InvoiceStore {
         TableName: t,
         Item: item('invoice', keys.invoice(invoice.orgId, invoice.id), invoice, {
           ...keys.invoiceStatusIndex(invoice.orgId, invoice.status, invoice.id),
+          // The collection outbox: written with the invoice itself, so an issued invoice with something to
+          // pay is always collected (the collection schedule charges it), and nothing else calls Stripe here.
+          ...(invoice.status === 'open' && invoice.amountDueMinor > 0 && invoice.issuedAt
+            ? keys.collectionDue(
+                'collect',
+                invoice.orgId,
+                invoice.id,
+                invoice.issuedAt,
+                keys.periodCloseShardOf(invoice.orgId),
+              )
+            : {}),
+          version: 1,
         }),
         // A draft may be finalized; a finalized invoice is never written over by a second run.
         ConditionExpression: 'attribute_not_exists(PK) OR #data.#status = :draft',

@@ -1,8 +1,9 @@
 import { notFound } from '../../kernel/errors';
 import { logger } from '../../kernel/logger';
 import { periodOf } from '../../kernel/period';
+import { applyPaymentTerms } from '../domain/invoice';
 import { planThresholdInvoice } from '../domain/plan';
-import { billToOf, effectiveThreshold } from '../domain/settings';
+import { billToOf, effectiveThreshold, netDaysOf } from '../domain/settings';
 import {
   bumped,
   type InvoicingDeps,
@@ -51,7 +52,7 @@ export async function billThreshold(deps: InvoicingDeps, orgId: string): Promise
     if (!planned) return 'below_threshold';
     const recorded = await numberAndRecord(deps, {
       orgId,
-      invoices: [planned.invoice],
+      invoices: [applyPaymentTerms(planned.invoice, netDaysOf(settings))],
       account,
       settings,
       creditBalances: { ...account.creditBalances, [rated.rating.currency]: planned.creditBalance },

@@ -5,9 +5,9 @@ import { nextPeriod, type Period, periodOf } from '../../kernel/period';
 import type { ActiveTerms } from '../../subscriptions/ports';
 import type { BilledPeriod } from '../domain/billed';
 import type { CommitmentYear } from '../domain/commitments';
-import type { Invoice } from '../domain/invoice';
+import { applyPaymentTerms, type Invoice } from '../domain/invoice';
 import { type FeeTerms, type PlannedInvoices, planPeriodClose, type RatedPeriodUsage } from '../domain/plan';
-import { billToOf } from '../domain/settings';
+import { billToOf, netDaysOf } from '../domain/settings';
 import {
   bumped,
   type InvoicingDeps,
@@ -117,7 +117,7 @@ export async function planClose(
     if (!billed.get(candidate.key)?.closedAt) continue;
     late.push(await deps.usageRating.ratePeriod(orgId, candidate, now));
   }
-  const plan = planPeriodClose({
+  const planned = planPeriodClose({
     orgId,
     billTo: billToOf(orgId, org.name, settings),
     now,
@@ -131,9 +131,10 @@ export async function planClose(
     creditBalances: account.creditBalances,
     status,
     ...(years.length > 0 ? { commitments: { years, records: commitmentRecords } } : {}),
-    // Net terms: the contract's in force at the period's end (settings' come with collection).
-    ...(termsAtEnd?.contract?.netDays ? { netDays: termsAtEnd.contract.netDays } : {}),
   });
+  // Net terms: the contract's in force at the period's end, else the billing settings'.
+  const netDays = termsAtEnd?.contract ? termsAtEnd.contract.netDays : netDaysOf(settings);
+  const plan = { ...planned, invoices: planned.invoices.map((i) => applyPaymentTerms(i, netDays)) };
   return { plan, billed, settings, account, pending, commitmentRecords };
 }
 

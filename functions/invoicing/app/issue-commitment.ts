@@ -2,7 +2,7 @@ import { notFound } from '../../kernel/errors';
 import { derivedUlid } from '../../kernel/ids';
 import { periodOf } from '../../kernel/period';
 import { emptyCommitment } from '../domain/commitments';
-import { applyCredit, INVOICE_SCHEMA_VERSION, type Invoice } from '../domain/invoice';
+import { applyCredit, applyPaymentTerms, INVOICE_SCHEMA_VERSION, type Invoice } from '../domain/invoice';
 import { billToOf } from '../domain/settings';
 import type { CommitmentToInvoice } from '../ports';
 import { type InvoicingDeps, noticeIssued, numberAndRecord, retryOnConflict, settingsOf } from './invoicing-common';
@@ -30,40 +30,44 @@ export async function issueCommitment(deps: InvoicingDeps, orgId: string, year: 
     const balance = account.creditBalances[year.currency] ?? 0;
     const credit = applyCredit(year.committedMinor, balance);
     const issued = now.toISOString();
-    const invoice: Invoice = {
-      id,
-      orgId,
-      number: null,
-      kind: 'contract',
-      status: 'open',
-      currency: year.currency,
-      period: { key: period.key, start: period.start.toISOString(), end: period.end.toISOString() },
-      billTo: billToOf(orgId, org.name, settings),
-      lines: [
-        {
-          id: `${id}_001`,
-          kind: 'commitment',
-          description: `Prepaid commitment — ${year.contractName}, year ${year.year} (${year.start.slice(0, 10)} – ${year.end.slice(0, 10)})`,
-          periodKey: period.key,
-          quantity: 1,
-          unitAmountDecimal: String(year.committedMinor),
-          preciseAmount: String(year.committedMinor),
-          amountMinor: year.committedMinor,
-          contractId: year.contractId,
-          contractYear: year.year,
-        },
-      ],
-      subtotalMinor: year.committedMinor,
-      creditsAppliedMinor: credit.creditsAppliedMinor,
-      totalMinor: credit.totalMinor,
-      amountDueMinor: credit.amountDueMinor,
-      creditCarriedMinor: credit.creditCarriedMinor,
-      createdAt: issued,
-      issuedAt: issued,
-      dueAt: year.netDays ? new Date(now.getTime() + year.netDays * 86_400_000).toISOString() : issued,
-      adjustmentIds: [],
-      schemaVersion: INVOICE_SCHEMA_VERSION,
-    };
+    // The contract's payment terms: net 0 is charged automatically, net N sent and due N days later.
+    const invoice: Invoice = applyPaymentTerms(
+      {
+        id,
+        orgId,
+        number: null,
+        kind: 'contract',
+        status: 'open',
+        currency: year.currency,
+        period: { key: period.key, start: period.start.toISOString(), end: period.end.toISOString() },
+        billTo: billToOf(orgId, org.name, settings),
+        lines: [
+          {
+            id: `${id}_001`,
+            kind: 'commitment',
+            description: `Prepaid commitment — ${year.contractName}, year ${year.year} (${year.start.slice(0, 10)} – ${year.end.slice(0, 10)})`,
+            periodKey: period.key,
+            quantity: 1,
+            unitAmountDecimal: String(year.committedMinor),
+            preciseAmount: String(year.committedMinor),
+            amountMinor: year.committedMinor,
+            contractId: year.contractId,
+            contractYear: year.year,
+          },
+        ],
+        subtotalMinor: year.committedMinor,
+        creditsAppliedMinor: credit.creditsAppliedMinor,
+        totalMinor: credit.totalMinor,
+        amountDueMinor: credit.amountDueMinor,
+        creditCarriedMinor: credit.creditCarriedMinor,
+        createdAt: issued,
+        issuedAt: issued,
+        dueAt: issued,
+        adjustmentIds: [],
+        schemaVersion: INVOICE_SCHEMA_VERSION,
+      },
+      year.netDays,
+    );
     const recorded = await numberAndRecord(deps, {
       orgId,
       invoices: [invoice],

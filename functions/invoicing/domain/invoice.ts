@@ -6,13 +6,19 @@ import type { Meter } from '../../kernel/pricing/plans';
  * rounded once (half away from zero) where its amount is computed, and the subtotal is exactly the
  * sum of the lines. The total is the subtotal minus credits applied from the org's credit balance; a
  * negative total is never charged: it is carried to the credit balance for the next invoices.
+ *
+ * Schema 2 added payment terms and collection; version 1 documents lack them and read as
+ * `charge_automatically` with nothing collected yet.
  */
-export const INVOICE_SCHEMA_VERSION = 1;
+export const INVOICE_SCHEMA_VERSION = 2;
 
 export const INVOICE_KINDS = ['period', 'threshold', 'adjustment', 'contract'] as const;
 export type InvoiceKind = (typeof INVOICE_KINDS)[number];
 
-/** `preview`: the upcoming invoice, never stored. `paid`, `uncollectible` and `void` come with collection. */
+/**
+ * `preview`: the upcoming invoice, never stored. `open` → `paid` | `uncollectible` | `void`, and
+ * `uncollectible` → `paid` | `void` (Stripe's invoice graph): collection moves them, only forward.
+ */
 export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number] | 'preview';
 
@@ -84,6 +90,61 @@ export interface TaxId {
   readonly value: string;
 }
 
+/**
+ * How an invoice is collected: `charge_automatically` charges the org's default payment method when it is
+ * issued (net 0); `send_invoice` is payable within `daysUntilDue` days (net terms), never charged by
+ * itself, and starts dunning once overdue.
+ */
+export const COLLECTION_METHODS = ['charge_automatically', 'send_invoice'] as const;
+export type CollectionMethod = (typeof COLLECTION_METHODS)[number];
+
+export const PAYMENT_OUTCOMES = ['succeeded', 'failed', 'requires_action'] as const;
+export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number];
+
+/** One attempt to collect the invoice, as Stripe recorded it (one per charge). */
+export interface PaymentAttempt {
+  /** Stripe's charge id: an attempt observed twice (our call, then the webhook) is recorded once. */
+  readonly id: string;
+  readonly at: string;
+  readonly outcome: PaymentOutcome;
+  readonly amountMinor: number;
+  readonly declineCode: string | null;
+  readonly paymentMethodId: string | null;
+}
+
+/** The invoice's mirror at Stripe (the payment rail), as last observed. */
+export interface StripeInvoiceLink {
+  readonly invoiceId: string;
+  /** Stripe's status when last observed (`draft` until our items are all there and it is finalized). */
+  readonly status: string;
+  readonly hostedInvoiceUrl: string | null;
+  readonly invoicePdf: string | null;
+  readonly amountPaidMinor: number;
+  /** When the re-read this reflects began: a later observation always wins. */
+  readonly observedAt: string;
+}
+
+/** What collecting the invoice has done so far (written by the collection capability). */
+export interface InvoiceCollection {
+  readonly stripe?: StripeInvoiceLink;
+  readonly attempts: readonly PaymentAttempt[];
+  /** Retries the retry schedule has made (the first automatic charge is not one). */
+  readonly retries: number;
+  /** When the first attempt failed: retries are dated from it. */
+  readonly firstFailedAt: string | null;
+  readonly paidAt: string | null;
+  /** Dunning was started for this invoice (a failed charge, or net terms overdue). */
+  readonly dunningStartedAt: string | null;
+}
+
+export const emptyCollection = (): InvoiceCollection => ({
+  attempts: [],
+  retries: 0,
+  firstFailedAt: null,
+  paidAt: null,
+  dunningStartedAt: null,
+});
+
 export interface Invoice {
   readonly id: string;
   readonly orgId: string;
@@ -108,7 +169,36 @@ export interface Invoice {
   readonly dueAt: string | null;
   /** The subscription adjustments this invoice bills (so a line is billed once, even across a crash). */
   readonly adjustmentIds: readonly string[];
+  /** Absent on invoices issued before collection existed: `charge_automatically`. */
+  readonly collectionMethod?: CollectionMethod;
+  /** Net terms: `send_invoice` invoices are due this many days after issue; null when charged at once. */
+  readonly daysUntilDue?: number | null;
+  /** Absent until collection starts. */
+  readonly collection?: InvoiceCollection;
   readonly schemaVersion: number;
+}
+
+export const collectionMethodOf = (invoice: Pick<Invoice, 'collectionMethod'>): CollectionMethod =>
+  invoice.collectionMethod ?? 'charge_automatically';
+
+export const collectionOf = (invoice: Pick<Invoice, 'collection'>): InvoiceCollection =>
+  invoice.collection ?? emptyCollection();
+
+/**
+ * The payment terms of an invoice as it is planned: net 0 charges automatically, due at issue; net N
+ * is `send_invoice`, due N days after issue. An issued invoice with nothing to pay (zero, or credits
+ * beyond its charges) is `paid` at once, as Stripe marks it: nothing is ever charged for it.
+ */
+export function applyPaymentTerms(invoice: Invoice, netDays: number): Invoice {
+  const due = invoice.issuedAt ? new Date(Date.parse(invoice.issuedAt) + netDays * 86_400_000).toISOString() : null;
+  const settled = invoice.status === 'open' && invoice.amountDueMinor === 0;
+  return {
+    ...invoice,
+    collectionMethod: netDays > 0 ? 'send_invoice' : 'charge_automatically',
+    daysUntilDue: netDays > 0 ? netDays : null,
+    dueAt: due,
+    ...(settled ? { status: 'paid', collection: { ...emptyCollection(), paidAt: invoice.issuedAt } } : {}),
+  };
 }
 
 /** The sum of the lines, exactly. */

@@ -17,6 +17,11 @@ export interface BillingSettings {
   readonly invoicePrefix?: string;
   /** Usage accrued in a period beyond this bills an interim invoice; null: the plan's default. */
   readonly invoiceThresholdMinor: number | null;
+  /**
+   * Payment terms: 0 charges the default payment method when an invoice is issued; N > 0 issues
+   * `send_invoice` invoices due N days later. Absent in settings saved before net terms existed: 0.
+   */
+  readonly netDays?: number;
   readonly updatedAt: string;
   readonly version: number;
 }
@@ -60,6 +65,11 @@ export function effectiveThreshold(
   if (settings.invoiceThresholdMinor !== null) return settings.invoiceThresholdMinor;
   return DEFAULT_THRESHOLDS[planId]?.[currency];
 }
+
+/** The longest net terms accepted. */
+export const MAX_NET_DAYS = 120;
+
+export const netDaysOf = (settings: Pick<BillingSettings, 'netDays'>): number => settings.netDays ?? 0;
 
 export function billToOf(orgId: string, orgName: string, settings: BillingSettings): BillTo {
   return {

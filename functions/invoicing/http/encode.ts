@@ -1,5 +1,13 @@
 import type { BillingSettingsView } from '../app/billing-settings';
-import type { Invoice, InvoiceLine, PostalAddress } from '../domain/invoice';
+import {
+  collectionMethodOf,
+  collectionOf,
+  type Invoice,
+  type InvoiceLine,
+  type PostalAddress,
+} from '../domain/invoice';
+import { netDaysOf } from '../domain/settings';
+import type { CreditMovement } from '../ports';
 
 /** Domain (camelCase) → wire (snake_case). The shapes are the response schemas in invoicing/contract.ts. */
 const address = (a: PostalAddress | undefined) =>
@@ -25,6 +33,10 @@ export const encodeInvoiceSummary = (i: Invoice) => ({
   due_at: i.dueAt,
   total_minor: i.totalMinor,
   amount_due_minor: i.amountDueMinor,
+  collection_method: collectionMethodOf(i),
+  days_until_due: i.daysUntilDue ?? null,
+  amount_paid_minor: i.status === 'paid' ? i.amountDueMinor : 0,
+  paid_at: collectionOf(i).paidAt,
 });
 
 const encodeLine = (l: InvoiceLine) => ({
@@ -59,6 +71,17 @@ export const encodeInvoice = (i: Invoice) => ({
   credits_applied_minor: i.creditsAppliedMinor,
   credit_carried_minor: i.creditCarriedMinor,
   created_at: i.createdAt,
+  stripe_invoice_id: collectionOf(i).stripe?.invoiceId ?? null,
+  hosted_invoice_url: collectionOf(i).stripe?.hostedInvoiceUrl ?? null,
+  invoice_pdf: collectionOf(i).stripe?.invoicePdf ?? null,
+  payment_attempts: collectionOf(i).attempts.map((a) => ({
+    id: a.id,
+    at: a.at,
+    outcome: a.outcome,
+    amount_minor: a.amountMinor,
+    decline_code: a.declineCode,
+    payment_method_id: a.paymentMethodId,
+  })),
   schema_version: i.schemaVersion,
 });
 
@@ -72,8 +95,17 @@ export const encodeSettings = (v: BillingSettingsView) => ({
   invoice_prefix_fixed: v.invoicePrefixFixed,
   invoice_threshold_minor: v.settings.invoiceThresholdMinor,
   effective_invoice_threshold_minor: v.effectiveThresholdMinor,
+  net_days: netDaysOf(v.settings),
   currency: v.currency,
   credit_balances: { ...v.creditBalances },
   updated_at: v.settings.version === 0 ? null : v.settings.updatedAt,
   version: v.settings.version,
+});
+
+export const encodeCreditMovement = (m: CreditMovement) => ({
+  invoice_id: m.invoiceId,
+  currency: m.currency,
+  delta_minor: m.deltaMinor,
+  balance_after_minor: m.balanceAfterMinor,
+  at: m.at,
 });

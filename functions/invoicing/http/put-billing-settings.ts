@@ -25,6 +25,7 @@ export const handler = httpHandler(INVOICING_CONTRACT, 'putBillingSettings', asy
         ...(body.memo ? { memo: body.memo } : {}),
         ...(body.invoice_prefix ? { invoicePrefix: body.invoice_prefix } : {}),
         invoiceThresholdMinor: body.invoice_threshold_minor ?? null,
+        netDays: body.net_days ?? 0,
       }),
     ),
   ),

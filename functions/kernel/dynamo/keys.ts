@@ -22,14 +22,19 @@ export interface TableKey {
  */
 export const WORK_LIST_SHARDS = 16;
 
-/** FNV-1a (32 bit) of the org id, modulo the shard count: stable, uniform, cheap. */
-export function workListShard(orgId: string): number {
+/** FNV-1a, 32 bits: a stable, well-spread hash for choosing a shard from an id. */
+function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < orgId.length; i++) {
-    hash ^= orgId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return (hash >>> 0) % WORK_LIST_SHARDS;
+  return hash;
+}
+
+/** The org's shard of a work list: stable, uniform, cheap. */
+export function workListShard(orgId: string): number {
+  return fnv1a(orgId) % WORK_LIST_SHARDS;
 }
 
 const shardKey = (list: string, orgId: string) => `${list}#${String(workListShard(orgId)).padStart(2, '0')}`;
@@ -43,6 +48,10 @@ export const workListPartitions = (list: string): string[] => [
   ...Array.from({ length: WORK_LIST_SHARDS }, (_, i) => `${list}#${String(i).padStart(2, '0')}`),
   list,
 ];
+
+const UNKNOWN_ORG_REJECTIONS = 'USAGE_REJECTED#UNKNOWN_ORG';
+/** Partitions of the unknown-org quarantine (fixed: changing it moves where new items land, readers scan all). */
+export const UNKNOWN_ORG_REJECTION_SHARDS = 16;
 
 export const keys = {
   /** Get org profile by id. */
@@ -71,7 +80,8 @@ export const keys = {
   stripeCustomer: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'STRIPE_CUSTOMER' }),
   stripeCustomerLookup: (customerId: string) => ({ GSI1PK: `STRIPE_CUSTOMER#${customerId}`, GSI1SK: 'ORG' }),
 
-  /** One dispute of the org (get by id): Stripe's latest view, kept after it closes. */
+  /** One dispute of the org (get by id): Stripe's latest view, kept after it closes. All: Query PK begins_with. */
+  disputePrefix: 'DISPUTE#',
   dispute: (orgId: string, disputeId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: `DISPUTE#${disputeId}` }),
 
   /**
@@ -193,12 +203,32 @@ export const keys = {
     PK: `USAGE#${orgId}#${periodKey}#S${shard}`,
     SK: `DAY#${day}#${termsFrom}`,
   }),
+  /**
+   * Hourly counters (`HOUR#<yyyy-mm-ddThh>#<termsFrom>`), beside the day's, for time windows down to the
+   * hour: Query SK BETWEEN 'HOUR#<first hour>' AND 'HOUR#<last hour>#~' per shard. Kept (TTL) until two
+   * days after the end of the next period, so the current and the previous period always have them.
+   */
+  usageHourPrefix: 'HOUR#',
+  usageHour: (orgId: string, periodKey: string, shard: number, hour: string, termsFrom: string): TableKey => ({
+    PK: `USAGE#${orgId}#${periodKey}#S${shard}`,
+    SK: `HOUR#${hour}#${termsFrom}`,
+  }),
   /** The stretch (`termsFrom`) of a counter item's SK, undefined for the period's first stretch (legacy). */
   usageStretchOf: (sk: string): string | undefined => {
     const parts = sk.split('#');
     const last = parts[parts.length - 1]!;
     return /^\d{4}-\d{2}-\d{2}T/.test(last) ? last : undefined;
   },
+
+  /**
+   * The models and dimension series an org may count on their own in a period (bounded cardinality,
+   * see usage/domain/cardinality.ts): get by org × period, strongly consistent, only when a consumer
+   * meets a value it does not know yet; written (versioned) only to admit new ones.
+   */
+  usageDimensions: (orgId: string, periodKey: string): TableKey => ({
+    PK: `USAGE_DIMENSIONS#${orgId}#${periodKey}`,
+    SK: 'REGISTRY',
+  }),
 
   /**
    * Late usage (its period had closed when it arrived), kept for an adjustment on the next invoice:
@@ -213,13 +243,35 @@ export const keys = {
   /**
    * Quarantined usage events, newest first: Query PK, ScanIndexForward=false. The SK is the SQS send
    * time + message id + position, stable across redeliveries, so a redelivered rejection overwrites
-   * itself. Events naming an unknown org go to one global partition (UNKNOWN_ORG), read by operators.
+   * itself. Events naming an unknown org go to a global quarantine read by operators, sharded
+   * (`USAGE_REJECTED#UNKNOWN_ORG#S<k>`, k from a hash of message id and position) so a flood of them
+   * does not heat one partition; readers fan out over the shards and merge by SK.
+   * ⚠ Before the shards, unknown-org rejections were written to `USAGE_REJECTED#UNKNOWN_ORG` itself: the
+   * readers still include that partition until its items expire (90 days).
    */
   usageRejectedPartition: (orgId: string | undefined): string =>
-    orgId === undefined ? 'USAGE_REJECTED#UNKNOWN_ORG' : `USAGE_REJECTED#${orgId}`,
+    orgId === undefined ? UNKNOWN_ORG_REJECTIONS : `USAGE_REJECTED#${orgId}`,
+  usageRejectedUnknownOrgPartitions: (): string[] => [
+    ...Array.from({ length: UNKNOWN_ORG_REJECTION_SHARDS }, (_, k) => `${UNKNOWN_ORG_REJECTIONS}#S${k}`),
+    UNKNOWN_ORG_REJECTIONS,
+  ],
   usageRejected: (orgId: string | undefined, sentAt: string, messageId: string, position: number): TableKey => ({
-    PK: orgId === undefined ? 'USAGE_REJECTED#UNKNOWN_ORG' : `USAGE_REJECTED#${orgId}`,
+    PK:
+      orgId === undefined
+        ? `${UNKNOWN_ORG_REJECTIONS}#S${fnv1a(`${messageId}#${position}`) % UNKNOWN_ORG_REJECTION_SHARDS}`
+        : `USAGE_REJECTED#${orgId}`,
     SK: `${sentAt}#${messageId}#${String(position).padStart(5, '0')}`,
+  }),
+
+  /**
+   * Runaway-usage anomalies of the org, one per scope (agent or model) and UTC day: put if absent (the
+   * first detection of the day stands); Query PK newest day first; Query begins_with(SK, '<day>#') for
+   * the day's, before alerting again.
+   */
+  usageAnomalyPartition: (orgId: string): string => `USAGE_ANOMALIES#${orgId}`,
+  usageAnomaly: (orgId: string, day: string, scopeKind: string, scopeId: string): TableKey => ({
+    PK: `USAGE_ANOMALIES#${orgId}`,
+    SK: `${day}#${scopeKind}#${scopeId}`,
   }),
 
   /** The org's budgets (one item: the whole list, versioned). */
@@ -310,6 +362,30 @@ export const keys = {
     GSI1SK: invoiceId,
   }),
   invoiceStatusPartition: (orgId: string, status: string): string => `INVOICES#${orgId}#${status}`,
+  /**
+   * The collection work lists, on the invoice item's GSI2 (an invoice waits on at most one at a time):
+   * `collect` — issued with something to pay, not yet mirrored to Stripe and charged (set in the
+   * finalization's own transaction: the transactional outbox), or its status still to be synced to
+   * Stripe; `retry` — a failed charge's next automatic retry; `overdue` — a net-terms invoice's due date.
+   * Sort key `<when ISO>#<org>#<invoice>`, read `<= now` shard by shard (the org's period-close shard).
+   */
+  collectionQueues: ['collect', 'retry', 'overdue'] as const,
+  collectionDuePartition: (queue: 'collect' | 'retry' | 'overdue', shard: number): string =>
+    `COLLECTION_${queue.toUpperCase()}#${shard}`,
+  collectionDue: (
+    queue: 'collect' | 'retry' | 'overdue',
+    orgId: string,
+    invoiceId: string,
+    at: string,
+    shard: number,
+  ) => ({
+    GSI2PK: `COLLECTION_${queue.toUpperCase()}#${shard}`,
+    GSI2SK: `${at}#${orgId}#${invoiceId}`,
+  }),
+  /** The org's latest ledger ↔ Stripe drift report (get by org), written by the daily reconciliation. */
+  reconciliationReport: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'RECONCILIATION' }),
+  /** The latest fleet-wide drift run (one item): what `npm run reconcile` and operators read. */
+  reconciliationRun: { PK: 'RECONCILIATION_RUN', SK: 'LATEST' } as TableKey,
   /** The org's invoicing account (get by org): number sequence, fixed prefix, credit balance. */
   invoicingAccount: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'INVOICING_ACCOUNT' }),
   /** What has been invoiced of one period (get by org + period; BatchGet for a close's few periods). */
@@ -366,6 +442,25 @@ export const keys = {
     PK: `CONTRACT_TERMS#${orgId}`,
     SK: `FROM#${fromIso}`,
   }),
+
+  /**
+   * Billing exports of an org, newest first: Query PK, ScanIndexForward=false (ids are ULIDs); get one by
+   * id. While a job waits for its enqueue to be confirmed, or for its build deadline, it is on GSI2
+   * `EXPORTS_DUE#<shard>` (sort key `<due ISO>#<org>#<export>`), which the export sweep reads.
+   */
+  exportPartition: (orgId: string): string => `EXPORTS#${orgId}`,
+  exportJob: (orgId: string, exportId: string): TableKey => ({ PK: `EXPORTS#${orgId}`, SK: `EXPORT#${exportId}` }),
+  exportDue: (orgId: string, exportId: string, dueAt: string) => ({
+    GSI2PK: shardKey('EXPORTS_DUE', orgId),
+    GSI2SK: `${dueAt}#${orgId}#${exportId}`,
+  }),
+  /** Sharded like the other work lists; a new list, so no unsharded key to read. */
+  exportsDuePartitions: workListPartitions('EXPORTS_DUE').slice(0, WORK_LIST_SHARDS),
+  /**
+   * The org's current export (get by org): the one `GET …/export` reuses while it is young. Replaced
+   * conditionally on the export it points at, so concurrent requests start one build, not several.
+   */
+  exportCurrent: (orgId: string): TableKey => ({ PK: `ORG#${orgId}`, SK: 'EXPORT_CURRENT' }),
 } as const;
 
 /** Schema versions of the items this adapter writes (`v` attribute), bumped with any shape change. */

@@ -132,3 +132,23 @@ export async function queryWorkList(
     partition < options.partitions.length ? { p: partition, ...(startKey ? { k: startKey } : {}) } : undefined;
   return { items, cursor };
 }
+
+/**
+ * The `data` of every item in a partition (optionally those whose SK starts with `skPrefix`), in sort-key
+ * order, page by page: constant memory whatever the partition holds. `pageSize` bounds each Query.
+ */
+export async function* partitionData<T>(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  partition: string,
+  options: { skPrefix?: string; newestFirst?: boolean; pageSize?: number; consistent?: boolean } = {},
+): AsyncGenerator<T> {
+  for await (const item of queryItems(db, {
+    ...partitionQuery(tableName, partition, options.skPrefix),
+    ScanIndexForward: !options.newestFirst,
+    Limit: options.pageSize ?? 500,
+    ...(options.consistent ? { ConsistentRead: true } : {}),
+  })) {
+    yield (item as { data: T }).data;
+  }
+}

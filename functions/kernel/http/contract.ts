@@ -39,6 +39,8 @@ export interface RouteContract {
   readonly params?: z.ZodType;
   readonly query?: z.ZodType;
   readonly body?: z.ZodType;
+  /** The body may be left out altogether (no content type, no bytes): `body` then parses `undefined`. */
+  readonly bodyOptional?: boolean;
   /** By status code. Error responses are the shared problem body. */
   readonly responses: Readonly<Record<number, z.ZodType>>;
   /** Extra content types the route can answer with (e.g. text/csv). */

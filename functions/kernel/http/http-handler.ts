@@ -58,7 +58,22 @@ export const created = (body: unknown, options: { stored?: unknown } = {}): Http
   body,
   ...(options.stored !== undefined ? { stored: options.stored } : {}),
 });
-export const accepted = (body: unknown): HttpResult => ({ statusCode: 202, body });
+export const accepted = (body: unknown, headers?: Record<string, string>): HttpResult => ({
+  statusCode: 202,
+  body,
+  headers,
+});
+/** 303 See Other: the answer is at `location` (fetched with GET). */
+export const seeOther = (location: string): HttpResult => ({ statusCode: 303, headers: { location } });
+/**
+ * 503 with Retry-After: not ready yet, ask again in `seconds`. For a resource still being made, where a
+ * plain HTTP client (curl --retry) must retry by itself: curl retries 503, never 202.
+ */
+export const retryLater = (body: unknown, seconds: number): HttpResult => ({
+  statusCode: 503,
+  body,
+  headers: { 'retry-after': String(seconds) },
+});
 export const noContent = (): HttpResult => ({ statusCode: 204 });
 export const text = (contentType: string, body: string, headers?: Record<string, string>): HttpResult => ({
   statusCode: 200,
@@ -144,7 +159,21 @@ export function httpHandler<C extends Record<string, RouteContract>, R extends k
         request.response = finish(request.event, errorOut(request.error), request.internal.startedAt as number);
       },
     });
-  if (contract.body) handler.use(httpJsonBodyParser());
+  if (contract.body) {
+    const parser = httpJsonBodyParser();
+    handler.use(
+      contract.bodyOptional
+        ? {
+            // No bytes at all is "no body"; anything sent must still be JSON.
+            before: async (request) => {
+              const body = request.event.body;
+              if (body === undefined || body === null || body === '') return;
+              await parser.before!(request);
+            },
+          }
+        : parser,
+    );
+  }
 
   function finish(
     event: APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -188,7 +217,9 @@ function errorOut(error: unknown): APIGatewayProxyStructuredResultV2 {
 }
 
 function encode(result: HttpResult): APIGatewayProxyStructuredResultV2 {
-  if (result.statusCode === 204) return { statusCode: 204, headers: { ...result.headers } };
+  if (result.statusCode === 204 || (result.body === undefined && !result.contentType)) {
+    return { statusCode: result.statusCode, headers: { ...result.headers } };
+  }
   return {
     statusCode: result.statusCode,
     headers: { 'content-type': result.contentType ?? 'application/json', ...result.headers },

@@ -19,6 +19,7 @@ import { ITEM_SCHEMA_VERSION, keys } from '../../kernel/dynamo/keys';
 import {
   decodeCursor,
   encodeCursor,
+  partitionData,
   partitionQuery,
   queryAllItems,
   queryPartitionPage,
@@ -284,6 +285,37 @@ export class DynamoNoticeStore implements NoticeOutbox, NoticeDeliveryStore, Con
       // A notice was enqueued meanwhile: the org is due now, which the enqueue already recorded.
       if (!isConditionalCheckFailed(error)) throw error;
     }
+  }
+
+  /**
+   * Every notice of the org with its deliveries, oldest first, at constant memory: notices and deliveries
+   * sit in one partition sorted by notice id (`NOTICE#<id>`, `DELIVERY#<id>#<contact>`), so two ascending
+   * reads are merged as they go, never one query per notice.
+   */
+  async *allNotices(orgId: string): AsyncGenerator<Notice & { deliveries: Delivery[] }> {
+    const partition = keys.noticePartition(orgId);
+    const deliveries = partitionData<Delivery>(this.db, this.tableName, partition, {
+      skPrefix: keys.deliveryPrefix(''),
+    })[Symbol.asyncIterator]();
+    let next = await deliveries.next();
+    for await (const notice of partitionData<Notice>(this.db, this.tableName, partition, {
+      skPrefix: keys.noticePrefix,
+    })) {
+      while (!next.done && next.value.noticeId < notice.id) next = await deliveries.next();
+      const mine: Delivery[] = [];
+      while (!next.done && next.value.noticeId === notice.id) {
+        mine.push(next.value);
+        next = await deliveries.next();
+      }
+      yield { ...notice, deliveries: mine };
+    }
+  }
+
+  /** Every contact of the org (at most the per-org cap), oldest first. */
+  allContacts(orgId: string): AsyncIterable<Contact> {
+    return partitionData<Contact>(this.db, this.tableName, keys.contactPartition(orgId), {
+      skPrefix: keys.contactPrefix,
+    });
   }
 
   async deliveries(orgId: string, noticeId: string): Promise<Delivery[]> {

@@ -1,10 +1,18 @@
 /** Kinds of notice billing contacts can subscribe to. */
-export const NOTICE_KINDS = ['invoice', 'payment_failed', 'budget', 'dunning', 'dispute', 'contract'] as const;
+export const NOTICE_KINDS = [
+  'invoice',
+  'payment_failed',
+  'budget',
+  'dunning',
+  'dispute',
+  'contract',
+  'anomaly',
+] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /**
  * Billing contacts receive notices (invoices, payment failures, budgets, dunning, disputes,
- * contracts). They are not users: a contact is a mailbox with the notice kinds it wants, kept apart
+ * contracts, runaway-usage anomalies). They are not users: a contact is a mailbox with the notice kinds it wants, kept apart
  * from the people who administer billing.
  */
 export interface Contact {

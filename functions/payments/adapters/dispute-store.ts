@@ -5,6 +5,7 @@ import { billingStatusReplace } from '../../kernel/dynamo/billing-status-store';
 import { cancellationReasons } from '../../kernel/dynamo/client';
 import { auditPut, getData, item } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
+import { partitionData } from '../../kernel/dynamo/pagination';
 import type { InboxOutcome } from '../app/stripe-events';
 import type { DisputeRecord } from '../domain/payments';
 import { finishUpdate } from './stripe-event-inbox';
@@ -35,6 +36,11 @@ export class DynamoDisputeStore {
 
   async get(orgId: string, disputeId: string): Promise<DisputeRecord | undefined> {
     return getData<DisputeRecord>(this.db, this.tableName, keys.dispute(orgId, disputeId), { consistent: true });
+  }
+
+  /** Every dispute of the org, open or closed (by id), a page at a time. */
+  all(orgId: string): AsyncIterable<DisputeRecord> {
+    return partitionData<DisputeRecord>(this.db, this.tableName, keys.org(orgId).PK, { skPrefix: keys.disputePrefix });
   }
 
   async apply(write: DisputeWrite): Promise<DisputeWriteResult> {

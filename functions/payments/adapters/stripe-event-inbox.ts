@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { conditionFailureItem, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { ITEM_SCHEMA_VERSION, keys } from '../../kernel/dynamo/keys';
+import type { TransactionPart } from '../../kernel/ports';
 import type { InboxOutcome, InboxRecord, StripeEventInbox } from '../app/stripe-events';
 
 /**
@@ -94,6 +95,10 @@ export class DynamoStripeEventInbox implements StripeEventInbox {
       new GetCommand({ TableName: this.tableName, Key: keys.stripeEvent(eventId), ConsistentRead: true }),
     );
     return out.Item as InboxRecord | undefined;
+  }
+
+  finishPart(eventId: string, outcome: InboxOutcome, now: Date): TransactionPart {
+    return { dynamodb: { Update: finishUpdate(this.tableName, eventId, outcome, now) } };
   }
 
   /** Records a terminal outcome on its own (no effect to commit with it). False if already terminal. */

@@ -15,24 +15,18 @@ import {
   planDispute,
   planPaymentMethodMirror,
 } from '../domain/payments';
-import type { PaymentGateway, StripeCustomerStore } from '../ports';
-import {
-  APPLIED_EVENT_TYPES,
-  AWAITING_HANDLER_EVENT_TYPES,
-  type InboxOutcome,
-  inboxPayload,
-  type StripeEventInbox,
-} from './stripe-events';
+import type {
+  InboxHandOff,
+  InvoiceEventHandler,
+  PaymentGateway,
+  StripeCustomerStore,
+  StripeEventEnvelope,
+} from '../ports';
+import { APPLIED_EVENT_TYPES, COLLECTION_EVENT_TYPES, type InboxOutcome, type StripeEventInbox } from './stripe-events';
 
-/** A Stripe event as the reconciler reads it (the queue carries Stripe's JSON unchanged). */
-export interface StripeEventEnvelope {
-  readonly id: string;
-  readonly type: string;
-  readonly created: number;
-  readonly data: { readonly object: Record<string, unknown>; readonly previous_attributes?: Record<string, unknown> };
-}
+export type { StripeEventEnvelope } from '../ports';
 
-export type ReconcileOutcome = 'applied' | 'duplicate' | 'superseded' | 'awaiting_handler' | 'ignored' | 'failed';
+export type ReconcileOutcome = 'applied' | 'duplicate' | 'superseded' | 'ignored' | 'failed';
 
 interface InboxWrite {
   eventId: string;
@@ -78,13 +72,15 @@ export interface ReconcileDeps {
   readonly disputes: DisputeStore;
   readonly billingStatus: BillingStatusReader;
   readonly inbox: StripeEventInbox;
+  /** The collection capability: applies invoice and payment-intent events. */
+  readonly invoiceEvents: InvoiceEventHandler;
 }
 
 const STRIPE_ACTOR: Actor = systemActor('stripe_webhook');
 const TERMINAL = new Set(['handled', 'awaiting_handler', 'ignored', 'failed', 'superseded']);
 const PAYMENT_METHOD_EVENTS = new Set<string>(APPLIED_EVENT_TYPES.filter((t) => !t.startsWith('charge.dispute.')));
 const DISPUTE_EVENTS = new Set<string>(APPLIED_EVENT_TYPES.filter((t) => t.startsWith('charge.dispute.')));
-const AWAITING = new Set<string>(AWAITING_HANDLER_EVENT_TYPES);
+const COLLECTION = new Set<string>(COLLECTION_EVENT_TYPES);
 /** Optimistic-concurrency retries when another reconciler moved the same org at the same time. */
 const MAX_ATTEMPTS = 4;
 /** Closed disputes kept in the billing status list (all of them stay as dispute records). */
@@ -103,20 +99,19 @@ export async function reconcileStripeEvent(deps: ReconcileDeps, event: StripeEve
   const existing = await deps.inbox.get(event.id);
   if (existing && TERMINAL.has(existing.status)) return 'duplicate';
 
-  if (AWAITING.has(event.type)) {
-    // HAND-OFF POINT for the invoicing and dunning capabilities: the event waits in the inbox, without
-    // secrets (PaymentIntents: only the fields reconciling a payment needs).
-    const done = await deps.inbox.finish(
-      event.id,
-      { status: 'awaiting_handler', type: event.type, payload: inboxPayload(event) },
-      deps.clock.now(),
-    );
-    return done ? 'awaiting_handler' : 'duplicate';
-  }
+  // HAND-OFF: invoices are the collection capability's; it finishes the inbox record with its effect.
+  if (COLLECTION.has(event.type)) return deps.invoiceEvents.handle(event, handOff(deps, event));
   if (PAYMENT_METHOD_EVENTS.has(event.type)) return reconcilePaymentMethods(deps, event);
   if (DISPUTE_EVENTS.has(event.type)) return reconcileDispute(deps, event);
   const done = await deps.inbox.finish(event.id, { status: 'ignored', type: event.type }, deps.clock.now());
   return done ? 'ignored' : 'duplicate';
+}
+
+function handOff(deps: Pick<ReconcileDeps, 'inbox' | 'clock'>, event: StripeEventEnvelope): InboxHandOff {
+  return {
+    part: (outcome) => deps.inbox.finishPart(event.id, { ...outcome, type: event.type }, deps.clock.now()),
+    finish: (outcome) => deps.inbox.finish(event.id, { ...outcome, type: event.type }, deps.clock.now()),
+  };
 }
 
 const str = (v: unknown): string | undefined =>

@@ -1,5 +1,6 @@
 import type { Clock } from '../../kernel/clock';
 import { dependencyUnavailable } from '../../kernel/errors';
+import type { TransactionPart } from '../../kernel/ports';
 
 /**
  * Stripe webhooks in: verify (adapter) → allowlist → inbox claim → enqueue → 2xx. The reconciler
@@ -22,11 +23,10 @@ export const APPLIED_EVENT_TYPES = [
 ] as const;
 
 /**
- * Event types kept in the inbox for the invoicing and dunning capabilities: the reconciler stores them
- * with status `awaiting_handler` and their payload. HAND-OFF POINT: when those capabilities land, they
- * register a handler for these types in reconcile-stripe-event.ts and drain the waiting records.
+ * Event types handed to the collection capability (invoices paid through Stripe): the reconciler passes
+ * them on with their inbox record (see InvoiceEventHandler in ports.ts).
  */
-export const AWAITING_HANDLER_EVENT_TYPES = [
+export const COLLECTION_EVENT_TYPES = [
   'invoice.created',
   'invoice.finalized',
   'invoice.paid',
@@ -41,68 +41,7 @@ export const AWAITING_HANDLER_EVENT_TYPES = [
   'payment_intent.requires_action',
 ] as const;
 
-/**
- * What the inbox keeps of an event waiting for its handler: for PaymentIntents only the fields that
- * reconciling a payment needs (whose invoice, how much, which outcome and why), for every other object
- * the object without any `client_secret` (a bearer credential for the intent, which must not sit in
- * the table for the inbox's 35 days). The handler re-reads the object from Stripe anyway.
- */
-const PAYMENT_INTENT_FIELDS = [
-  'id',
-  'object',
-  'amount',
-  'amount_received',
-  'currency',
-  'customer',
-  'invoice',
-  'latest_charge',
-  'payment_method',
-  'status',
-  'created',
-  'metadata',
-] as const;
-
-export function inboxPayload(event: {
-  id: string;
-  type: string;
-  created: number;
-  data: { object: Record<string, unknown> };
-}): unknown {
-  const object = event.data.object;
-  const kept = event.type.startsWith('payment_intent.')
-    ? {
-        ...Object.fromEntries(PAYMENT_INTENT_FIELDS.filter((f) => f in object).map((f) => [f, object[f]])),
-        ...(object.last_payment_error && typeof object.last_payment_error === 'object'
-          ? {
-              last_payment_error: pick(object.last_payment_error as Record<string, unknown>, [
-                'code',
-                'decline_code',
-                'type',
-              ]),
-            }
-          : {}),
-      }
-    : withoutSecrets(object);
-  return { id: event.id, type: event.type, created: event.created, data: { object: kept } };
-}
-
-const pick = (o: Record<string, unknown>, fields: readonly string[]) =>
-  Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, o[f]]));
-
-function withoutSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSecrets);
-  if (!value || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>)
-      .filter(([k]) => k !== 'client_secret')
-      .map(([k, v]) => [k, withoutSecrets(v)]),
-  );
-}
-
-export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set([
-  ...APPLIED_EVENT_TYPES,
-  ...AWAITING_HANDLER_EVENT_TYPES,
-]);
+export const HANDLED_EVENT_TYPES: ReadonlySet<string> = new Set([...APPLIED_EVENT_TYPES, ...COLLECTION_EVENT_TYPES]);
 
 export type InboxStatus = 'received' | 'queued' | 'handled' | 'awaiting_handler' | 'ignored' | 'failed' | 'superseded';
 
@@ -118,7 +57,7 @@ export interface InboxRecord {
   readonly payload?: unknown;
 }
 
-/** A terminal outcome; `payload` is kept only for events waiting for a future handler. */
+/** A terminal outcome (`awaiting_handler` and `payload`: records kept before collection existed). */
 export interface InboxOutcome {
   readonly status: Exclude<InboxStatus, 'received' | 'queued'>;
   readonly orgId?: string;
@@ -128,6 +67,8 @@ export interface InboxOutcome {
 }
 
 export interface StripeEventInbox {
+  /** The finish of the record as a part of another write's transaction (its condition: not yet finished). */
+  finishPart(eventId: string, outcome: InboxOutcome, now: Date): TransactionPart;
   /** Conditional put; answers the existing record when the event was seen before. */
   claim(event: { id: string; type: string; created: number }, now: Date): Promise<'claimed' | InboxRecord>;
   markQueued(eventId: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { systemClock } from '../../kernel/clock';
 import { httpHandler, ok } from '../../kernel/http/http-handler';
 import { logger } from '../../kernel/logger';
 import { verifyStripeWebhook, webhookSecrets } from '../adapters/webhook-verifier';
@@ -17,7 +18,9 @@ export const handler = httpHandler(PAYMENTS_CONTRACT, 'receiveStripeWebhook', as
     raw,
     headers['stripe-signature'],
     await webhookSecrets(d.config),
-    d.clock.now().getTime(),
+    // Real time, not the product clock: Stripe signs with its own clock, and a product clock started
+    // elsewhere or running fast (npm start --clock-start/--speed) would make every signature look stale.
+    systemClock.now().getTime(),
   );
   const outcome = await acceptStripeEvent(d, verified.event, verified.json);
   if (outcome === 'ignored')

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { isAppError } from '../../kernel/errors';
 import { logger } from '../../kernel/logger';
 import { reconcileStripeEvent, type StripeEventEnvelope } from '../app/reconcile-stripe-event';
-import { deps } from '../compose-stripe';
+import { deps } from '../compose-reconciler';
 
 /** The part of a Stripe event the reconciler relies on; anything else passes through untouched. */
 const StripeEventMessage = z.looseObject({

@@ -4,7 +4,7 @@ import { cancellationReasons, conditionFailureItem } from '../../kernel/dynamo/c
 import { freezeGateCheck, frozenError } from '../../kernel/dynamo/freeze-gate-store';
 import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
-import { queryAllItems, queryItems, queryWorkList } from '../../kernel/dynamo/pagination';
+import { partitionData, queryAllItems, queryItems, queryWorkList } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { Subscription, SubscriptionEvent, Terms } from '../domain/subscription';
 import type { PendingAdjustment, SubscriptionStore, SubscriptionWrite } from '../ports';
@@ -120,6 +120,16 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
       }),
     );
     return (out.Items ?? []).map((i) => (i as StoredItem<SubscriptionEvent>).data).reverse();
+  }
+
+  /** Every lifecycle event of the org's subscriptions, oldest first, a page at a time (the billing export). */
+  events(orgId: string): AsyncIterable<SubscriptionEvent> {
+    return partitionData<SubscriptionEvent>(this.db, this.tableName, keys.subscriptionHistoryPartition(orgId));
+  }
+
+  /** Every adjustment line of the org, pending or invoiced, oldest first (ids are ULIDs), a page at a time. */
+  adjustments(orgId: string): AsyncIterable<PendingAdjustment> {
+    return partitionData<PendingAdjustment>(this.db, this.tableName, keys.adjustmentPartition(orgId));
   }
 
   /** Every pending line, oldest first, from the sparse pending index (all pages). */

@@ -94,6 +94,8 @@ export interface SubscriptionEvent {
   readonly to?: Terms;
   /** True when the event changed the billing model (flat ↔ metered). */
   readonly modelSwitched?: boolean;
+  /** Why a cancellation happened when it was not the customer's choice: `non_payment` (dunning). */
+  readonly reason?: 'non_payment';
 }
 
 export type EventDraft = Omit<SubscriptionEvent, 'id' | 'orgId' | 'subscriptionId' | 'at' | 'actor'> & {

@@ -1,7 +1,7 @@
 import { validation } from '../../kernel/errors';
 import type { Currency } from '../../kernel/money';
 import type { Period } from '../../kernel/period';
-import type { Meter, PlanVersion } from '../../kernel/pricing/plans';
+import { type Meter, PLAN_RANK, type PlanVersion } from '../../kernel/pricing/plans';
 import type { UsageSummaryView } from '../../usage/ports';
 import type { SubscriptionView } from '../app/get-subscription';
 import type { SubscriptionChange } from '../app/subscription-common';
@@ -13,7 +13,7 @@ import {
   type SubscriptionEvent,
   type Terms,
 } from '../domain/subscription';
-import type { PendingAdjustment } from '../ports';
+import type { PendingAdjustment, TermsSegment } from '../ports';
 
 /** Domain → wire (snake_case) for the subscription routes; shapes are contract/subscriptions.ts. */
 export const encodeTerms = (t: Terms) => ({
@@ -103,6 +103,7 @@ export const encodeEvent = (e: SubscriptionEvent) => ({
   from: e.from ? encodeTerms(e.from) : null,
   to: e.to ? encodeTerms(e.to) : null,
   model_switched: e.modelSwitched ?? false,
+  reason: e.reason ?? null,
 });
 
 export const encodeChange = (c: SubscriptionChange, now: Date) => ({
@@ -190,6 +191,7 @@ export const encodePlan = (plan: PlanVersion) => ({
   billing_models: [...plan.billingModels],
   default_billing_model: plan.defaultBillingModel,
   self_serve: plan.selfServe,
+  tier_rank: PLAN_RANK.indexOf(plan.id),
   currencies: Object.keys(plan.prices),
   prices: Object.fromEntries(
     Object.entries(plan.prices).map(([currency, sheet]) => [
@@ -213,4 +215,24 @@ export const encodePlan = (plan: PlanVersion) => ({
   included_usage: encodeAllowance(plan.included),
   hard_limits: plan.hardLimits ? encodeAllowance(plan.hardLimits) : null,
   effective_from: plan.effectiveFrom,
+});
+
+/** An adjustment line with what became of it (the billing export lists pending and invoiced ones). */
+export const encodeAdjustmentRecord = (a: PendingAdjustment) => ({
+  ...encodeAdjustment(a),
+  status: a.status,
+  invoice_id: a.invoiceId ?? null,
+  invoiced_at: a.invoicedAt ?? null,
+});
+
+/** One segment of the terms timeline: these terms from `from` on (under a contract when `contract` is set). */
+export const encodeTermsSegment = (s: TermsSegment) => ({
+  from: s.from,
+  plan_id: s.terms.planId,
+  plan_version: s.terms.planVersion,
+  billing_model: s.terms.billingModel,
+  currency: s.terms.currency,
+  contract: s.terms.contract
+    ? { id: s.terms.contract.id, version: s.terms.contract.version, year: s.terms.contract.year }
+    : null,
 });

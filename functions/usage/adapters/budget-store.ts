@@ -4,6 +4,7 @@ import { addDays, epochSeconds } from '../../kernel/clock';
 import { conditionFailedInTransaction } from '../../kernel/dynamo/client';
 import { auditPut, getData, item } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
+import { partitionQuery, queryItems } from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import { periodByKey } from '../../kernel/period';
 import type { BudgetSet } from '../domain/budgets';
@@ -48,6 +49,17 @@ export class DynamoBudgetStore implements BudgetStore {
       }
       throw error;
     }
+  }
+
+  /** Per period, the alerts (`<budget>:<threshold>`) already notified, oldest period first. */
+  async notified(orgId: string): Promise<{ periodKey: string; alertIds: string[] }[]> {
+    const out: { periodKey: string; alertIds: string[] }[] = [];
+    const prefix = keys.budgetAlerts(orgId, '').SK;
+    for await (const item of queryItems(this.db, partitionQuery(this.tableName, keys.org(orgId).PK, prefix))) {
+      const sent = item.sent as Set<string> | undefined;
+      out.push({ periodKey: String(item.SK).slice(prefix.length), alertIds: [...(sent ?? [])].sort() });
+    }
+    return out;
   }
 
   /** Records that thresholds were notified in a period (a string set; adding twice is a no-op). */

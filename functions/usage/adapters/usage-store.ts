@@ -2,20 +2,32 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { addDays, epochSeconds } from '../../kernel/clock';
-import { cancellationReasons } from '../../kernel/dynamo/client';
+import { cancellationReasons, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { ITEM_SCHEMA_VERSION, keys, type TableKey } from '../../kernel/dynamo/keys';
-import { partitionQuery, queryAllItems, queryPartitionPage } from '../../kernel/dynamo/pagination';
-import { dayKey, periodOf } from '../../kernel/period';
+import {
+  decodeCursor,
+  encodeCursor,
+  partitionData,
+  partitionQuery,
+  queryAllItems,
+  queryPartitionPage,
+} from '../../kernel/dynamo/pagination';
+import { dayKey, hourKey, nextPeriod, type Period, periodByKey, periodOf } from '../../kernel/period';
 import type { Page } from '../../kernel/ports';
 import type { UsageCell } from '../../kernel/pricing/quantities';
+import { type Admission, type DimensionRegistry, EMPTY_REGISTRY } from '../domain/cardinality';
 import { cellIncrements, DEDUP_MARKER_DAYS, parseCellKey } from '../domain/usage';
 import type {
   AcceptedUsage,
   CommitOutcome,
+  DimensionRegistryStore,
   PeriodUsage,
   RejectedUsage,
   UsageIngestStore,
@@ -38,22 +50,26 @@ export const USAGE_SHARDS = 8;
 export const MAX_TRANSACTION_ITEMS = 100;
 /** Cells per counter update: keeps the update expression under DynamoDB's 4 KB expression limit. */
 export const MAX_CELLS_PER_UPDATE = 150;
-/** Retries of a cancelled transaction (TransactionConflict, throttling) with jittered backoff. */
-const MAX_ATTEMPTS = 8;
-const RETRYABLE_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
-const RETRYABLE_ERRORS = new Set([
-  'TransactionConflictException',
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-]);
+/**
+ * Retry budgets do not multiply. The SDK (client maxAttempts 5) retries throttling and 5xx answers
+ * itself; the store retries only what the SDK never does: a transaction cancelled because another one
+ * held an item (`TransactionConflict`), with full-jitter backoff. A transaction cancelled for throttling,
+ * or any error the SDK gave up on, fails its records at once: SQS redelivers them after the visibility
+ * timeout, a longer backoff than any loop here could afford.
+ */
+const MAX_CONFLICT_ATTEMPTS = 8;
+/** Rounds of a BatchWrite/BatchGet's unprocessed keys (the SDK never retries those: they are not errors). */
+const MAX_UNPROCESSED_ROUNDS = 8;
+/** Cancellation reasons that no retry can cure: the chunk is split to find the events that cannot be counted. */
+const PERMANENT_REASONS = new Set(['ValidationError']);
 
 interface CounterItem {
   key: TableKey;
-  entity: 'usage_totals' | 'usage_day' | 'usage_adjustment';
+  entity: 'usage_totals' | 'usage_day' | 'usage_hour' | 'usage_adjustment';
   cells: Map<string, number>;
   events: number;
+  /** Hour items expire (TTL) two days after the end of the period following theirs. */
+  expiresAt?: number;
 }
 
 export interface Chunk {
@@ -63,20 +79,36 @@ export interface Chunk {
 
 const counterId = (k: TableKey) => `${k.PK}\u0000${k.SK}`;
 
-function counterKeysOf(u: AcceptedUsage, shard: number): { key: TableKey; entity: CounterItem['entity'] }[] {
+type CounterTarget = Pick<CounterItem, 'key' | 'entity' | 'expiresAt'>;
+
+/** Hour rows outlive the next period: the current and the previous period always have hourly detail. */
+export const hourRowsExpireAt = (period: Period) => epochSeconds(addDays(nextPeriod(period).end, 2));
+
+/**
+ * The counter items an event adds to: its period's total, its day and its hour (and for a late event the
+ * adjustment item). Each holds the same cells, so any of them is exact to the event at its grain.
+ */
+function counterKeysOf(u: AcceptedUsage, shard: number): CounterTarget[] {
   const { orgId, timestamp } = u.event;
-  const period = periodOf(timestamp).key;
-  const out: { key: TableKey; entity: CounterItem['entity'] }[] = [
-    { key: keys.usagePeriodTotals(orgId, period, shard, u.termsFrom), entity: 'usage_totals' },
-    { key: keys.usageDay(orgId, period, shard, dayKey(timestamp), u.termsFrom), entity: 'usage_day' },
+  const period = periodOf(timestamp);
+  const out: CounterTarget[] = [
+    { key: keys.usagePeriodTotals(orgId, period.key, shard, u.termsFrom), entity: 'usage_totals' },
+    { key: keys.usageDay(orgId, period.key, shard, dayKey(timestamp), u.termsFrom), entity: 'usage_day' },
+    {
+      key: keys.usageHour(orgId, period.key, shard, hourKey(timestamp), u.termsFrom),
+      entity: 'usage_hour',
+      expiresAt: hourRowsExpireAt(period),
+    },
   ];
-  if (u.late) out.push({ key: keys.usageAdjustment(orgId, period, shard, u.termsFrom), entity: 'usage_adjustment' });
+  if (u.late)
+    out.push({ key: keys.usageAdjustment(orgId, period.key, shard, u.termsFrom), entity: 'usage_adjustment' });
   return out;
 }
 
 /**
  * Splits events into transactions: markers + counter items ≤ 100 actions, ≤ 150 cells per counter
- * item. Events are grouped by org first so a chunk touches as few counter items as possible.
+ * item, one org per transaction. Events are sorted by org, then time, so a chunk touches as few counter
+ * items as possible.
  */
 export function buildChunks(events: readonly AcceptedUsage[], shard: number): Chunk[] {
   const order = events
@@ -103,7 +135,9 @@ export function buildChunks(events: readonly AcceptedUsage[], shard: number): Ch
         return existing.size + added <= MAX_CELLS_PER_UPDATE;
       });
     };
-    if (current.indices.length > 0 && !fits(current)) {
+    // A chunk holds one org's events only: a transaction that fails fails one tenant, never its neighbours.
+    const otherOrg = current.indices.length > 0 && events[current.indices[0]!]!.event.orgId !== u.event.orgId;
+    if (current.indices.length > 0 && (otherOrg || !fits(current))) {
       chunks.push(current);
       current = { indices: [], counters: new Map() };
     }
@@ -112,7 +146,7 @@ export function buildChunks(events: readonly AcceptedUsage[], shard: number): Ch
       const id = counterId(t.key);
       let item = current.counters.get(id);
       if (!item) {
-        item = { key: t.key, entity: t.entity, cells: new Map(), events: 0 };
+        item = { ...t, cells: new Map(), events: 0 };
         current.counters.set(id, item);
       }
       for (const [k, q] of increments) item.cells.set(k, (item.cells.get(k) ?? 0) + q);
@@ -180,6 +214,11 @@ export function transactionOf(
       values[':at'] = now.toISOString();
       set += ', #at = :at';
     }
+    if (c.expiresAt !== undefined) {
+      names['#ttl'] = 'expiresAt';
+      values[':ttl'] = c.expiresAt;
+      set += ', #ttl = if_not_exists(#ttl, :ttl)';
+    }
     return {
       Update: {
         TableName: tableName,
@@ -193,11 +232,18 @@ export function transactionOf(
   return { TransactItems: [...markers, ...updates] };
 }
 
+const isPermanent = (error: unknown) => error instanceof Error && error.name === 'ValidationException';
+const reasonText = (error: unknown) => {
+  const reasons = cancellationReasons(error);
+  const found = reasons?.find((r) => r.Code && PERMANENT_REASONS.has(r.Code));
+  return (found?.Message ?? (error instanceof Error ? error.message : String(error))).slice(0, 300);
+};
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Full jitter: a random wait in [0, min(cap, base·2^attempt)). */
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(1_000, 20 * 2 ** attempt));
 
-export class DynamoUsageStore implements UsageIngestStore, UsageReader {
+export class DynamoUsageStore implements UsageIngestStore, UsageReader, DimensionRegistryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -232,7 +278,7 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
     outcomes: CommitOutcome[],
   ): Promise<void> {
     let pending = [...indices];
-    for (let attempt = 0; pending.length > 0; ) {
+    for (let conflicts = 0; pending.length > 0; ) {
       const chunk = rechunk(events, pending, shard);
       pending = chunk.indices;
       try {
@@ -241,12 +287,13 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
         return;
       } catch (error) {
         const reasons = cancellationReasons(error);
-        const retryableError = !reasons && error instanceof Error && RETRYABLE_ERRORS.has(error.name);
-        if (!reasons && !retryableError) return this.fail(pending, error, outcomes);
-        let mustWait = retryableError;
+        if (!reasons) {
+          if (isPermanent(error)) return this.isolate(events, pending, shard, now, outcomes, error);
+          return this.fail(pending, error, outcomes);
+        }
         const still: number[] = [];
         pending.forEach((i, position) => {
-          const reason = reasons?.[position];
+          const reason = reasons[position];
           if (reason?.Code === 'ConditionalCheckFailed') {
             // Items in CancellationReasons are raw AttributeValues (the document client leaves them).
             const stored = reason.Item ? unmarshall(reason.Item as Parameters<typeof unmarshall>[0]) : {};
@@ -257,19 +304,43 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
             still.push(i);
           }
         });
-        const codes = (reasons ?? []).map((r) => r.Code ?? 'None');
-        if (codes.some((c) => RETRYABLE_REASONS.has(c))) mustWait = true;
-        const unexpected = codes.filter(
-          (c) => c !== 'None' && c !== 'ConditionalCheckFailed' && !RETRYABLE_REASONS.has(c),
-        );
-        if (unexpected.length > 0) return this.fail(still, error, outcomes);
+        const codes = reasons.map((r) => r.Code ?? 'None');
+        if (codes.some((c) => PERMANENT_REASONS.has(c)))
+          return this.isolate(events, still, shard, now, outcomes, error);
+        if (codes.some((c) => c !== 'None' && c !== 'ConditionalCheckFailed' && c !== 'TransactionConflict')) {
+          return this.fail(still, error, outcomes);
+        }
         pending = still;
-        if (mustWait) {
-          attempt += 1;
-          if (attempt >= MAX_ATTEMPTS) return this.fail(pending, error, outcomes);
-          await backoff(attempt);
+        if (codes.includes('TransactionConflict')) {
+          conflicts += 1;
+          if (conflicts >= MAX_CONFLICT_ATTEMPTS) return this.fail(pending, error, outcomes);
+          await backoff(conflicts);
         }
       }
+    }
+  }
+
+  /**
+   * A chunk that DynamoDB refuses for good (a validation error: no retry can cure it) is split in halves
+   * until the events it cannot count are alone; those are `uncountable` (quarantined with the reason),
+   * every other event of the chunk is counted.
+   */
+  private async isolate(
+    events: readonly AcceptedUsage[],
+    indices: readonly number[],
+    shard: number,
+    now: Date,
+    outcomes: CommitOutcome[],
+    error: unknown,
+  ): Promise<void> {
+    if (indices.length === 0) return;
+    if (indices.length === 1) {
+      outcomes[indices[0]!] = { kind: 'uncountable', reason: reasonText(error) };
+      return;
+    }
+    const half = Math.ceil(indices.length / 2);
+    for (const part of [indices.slice(0, half), indices.slice(half)]) {
+      await this.commitChunk(events, part, shard, now, outcomes);
     }
   }
 
@@ -294,7 +365,7 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
     for (let i = 0; i < puts.length; i += 25) {
       let batch: typeof puts = puts.slice(i, i + 25);
       for (let attempt = 0; batch.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('quarantine writes stayed unprocessed');
+        if (attempt >= MAX_UNPROCESSED_ROUNDS) throw new Error('quarantine writes stayed unprocessed');
         if (attempt > 0) await backoff(attempt);
         const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: batch } }));
         batch = (out.UnprocessedItems?.[this.tableName] ?? []) as typeof puts;
@@ -302,38 +373,45 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
     }
   }
 
-  async periodTotals(orgId: string, periodKey: string): Promise<PeriodUsage> {
-    return sumTotals(await this.totalItems(orgId, periodKey));
+  async periodTotals(orgId: string, periodKey: string, consistent = false): Promise<PeriodUsage> {
+    return sumTotals(await this.totalItems(orgId, periodKey, consistent));
   }
 
   /** The period's total items (one per shard × stretch): one Query per shard, in parallel. */
-  async totalItems(orgId: string, periodKey: string): Promise<Record<string, unknown>[]> {
+  async totalItems(orgId: string, periodKey: string, consistent = false): Promise<Record<string, unknown>[]> {
     const perShard = await Promise.all(
       Array.from({ length: this.shards }, (_, shard) =>
-        this.queryAll(keys.usageShard(orgId, periodKey, shard), keys.usageTotalsPrefix),
+        this.queryAll(keys.usageShard(orgId, periodKey, shard), keys.usageTotalsPrefix, consistent),
       ),
     );
     return perShard.flat();
   }
 
   /** Every item of a partition (whose SK starts with `skPrefix`), all pages. */
-  private queryAll(pk: string, skPrefix?: string): Promise<Record<string, unknown>[]> {
-    return queryAllItems(this.db, partitionQuery(this.tableName, pk, skPrefix));
+  private queryAll(pk: string, skPrefix?: string, consistent = false): Promise<Record<string, unknown>[]> {
+    return queryAllItems(this.db, {
+      ...partitionQuery(this.tableName, pk, skPrefix),
+      ...(consistent ? { ConsistentRead: true } : {}),
+    });
   }
 
-  snapshot(orgId: string, periodKey: string): Promise<UsageSnapshot> {
-    return readUsageSnapshot(this, orgId, periodKey);
+  snapshot(orgId: string, periodKey: string, options: { consistent?: boolean } = {}): Promise<UsageSnapshot> {
+    return readUsageSnapshot(this, orgId, periodKey, options.consistent ?? false);
   }
 
   /** Reads the given keys (any mix) in one BatchGetItem round, retrying unprocessed keys. */
-  async batchGet(wanted: readonly TableKey[]): Promise<Record<string, unknown>[]> {
+  async batchGet(wanted: readonly TableKey[], consistent = false): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (let i = 0; i < wanted.length; i += 100) {
       let pending: TableKey[] = wanted.slice(i, i + 100);
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('batch get stayed unprocessed');
+        if (attempt >= MAX_UNPROCESSED_ROUNDS) throw new Error('batch get stayed unprocessed');
         if (attempt > 0) await backoff(attempt);
-        const res = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }));
+        const res = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ...(consistent ? { ConsistentRead: true } : {}) } },
+          }),
+        );
         out.push(...((res.Responses?.[this.tableName] ?? []) as Record<string, unknown>[]));
         pending = (res.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as TableKey[];
       }
@@ -357,11 +435,146 @@ export class DynamoUsageStore implements UsageIngestStore, UsageReader {
     return new Map([...perDay.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([d, sums]) => [d, sums.cells()]));
   }
 
+  async hourlyCells(
+    orgId: string,
+    periodKey: string,
+    hours: { readonly from: string; readonly to: string },
+    options: { readonly consistent?: boolean } = {},
+  ): Promise<Map<string, UsageCell[]>> {
+    if (hours.from >= hours.to) return new Map();
+    // SK BETWEEN 'HOUR#<from>' AND 'HOUR#<last>#~': every stretch of every hour in [from, to).
+    const last = hourKey(new Date(Date.parse(`${hours.to}:00:00.000Z`) - 3_600_000));
+    const perShard = await Promise.all(
+      Array.from({ length: this.shards }, (_, shard) =>
+        queryAllItems(this.db, {
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': keys.usageShard(orgId, periodKey, shard),
+            ':from': `${keys.usageHourPrefix}${hours.from}`,
+            ':to': `${keys.usageHourPrefix}${last}#~`,
+          },
+          ...(options.consistent ? { ConsistentRead: true } : {}),
+        }),
+      ),
+    );
+    const perHour = new Map<string, CellSums>();
+    for (const item of perShard.flat()) {
+      const hour = String(item.SK).slice(keys.usageHourPrefix.length, keys.usageHourPrefix.length + 13);
+      const sums = perHour.get(hour) ?? new CellSums();
+      perHour.set(hour, sums);
+      sums.add(item);
+    }
+    return new Map([...perHour.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([h, sums]) => [h, sums.cells()]));
+  }
+
+  async readDimensions(orgId: string, periodKey: string): Promise<DimensionRegistry> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.usageDimensions(orgId, periodKey), ConsistentRead: true }),
+    );
+    const item = out.Item as Record<string, unknown> | undefined;
+    if (!item) return EMPTY_REGISTRY;
+    const set = (name: string) => new Set<string>([...((item[name] as Set<string> | undefined) ?? [])]);
+    return {
+      models: set('models'),
+      series: { agent: set('agentSeries'), connection: set('connectionSeries') },
+      bytes: { agent: Number(item.agentBytes ?? 0), connection: Number(item.connectionBytes ?? 0) },
+      version: Number(item.version ?? 0),
+    };
+  }
+
+  async admitDimensions(
+    orgId: string,
+    periodKey: string,
+    admission: Admission,
+    expectedVersion: number,
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#e': 'entity', '#v': 'v', '#ver': 'version', '#ttl': 'expiresAt' };
+    const values: Record<string, unknown> = {
+      ':e': 'usage_dimensions',
+      ':v': ITEM_SCHEMA_VERSION,
+      ':next': expectedVersion + 1,
+      // Kept while late events may still arrive for the period (30 days), with a margin.
+      ':ttl': epochSeconds(addDays(periodByKey(periodKey).end, 60)),
+    };
+    const adds: string[] = [];
+    const add = (name: string, attribute: string, value: unknown) => {
+      names[`#${name}`] = attribute;
+      values[`:${name}`] = value;
+      adds.push(`#${name} :${name}`);
+    };
+    if (admission.models.length > 0) add('m', 'models', new Set(admission.models));
+    if (admission.series.agent.length > 0) {
+      add('as', 'agentSeries', new Set(admission.series.agent));
+      add('ab', 'agentBytes', admission.bytes.agent);
+    }
+    if (admission.series.connection.length > 0) {
+      add('cs', 'connectionSeries', new Set(admission.series.connection));
+      add('cb', 'connectionBytes', admission.bytes.connection);
+    }
+    if (expectedVersion > 0) values[':expected'] = expectedVersion;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.usageDimensions(orgId, periodKey),
+          UpdateExpression: `SET #e = if_not_exists(#e, :e), #v = if_not_exists(#v, :v), #ttl = :ttl, #ver = :next ADD ${adds.join(', ')}`,
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#ver)' : '#ver = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   listRejected(orgId: string | undefined, options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>> {
+    if (orgId === undefined) return this.listUnknownOrgRejections(options);
     return queryPartitionPage<RejectedUsage>(this.db, this.tableName, keys.usageRejectedPartition(orgId), {
       ...options,
       newestFirst: true,
     });
+  }
+
+  /**
+   * The unknown-org quarantine, newest first across its shards: each shard is read from the cursor's SK
+   * down, `limit` items at most, and the pages are merged by SK (unique: send time, message, position).
+   * The cursor is the last SK returned, bound to the logical partition like every other cursor.
+   */
+  private async listUnknownOrgRejections(options: { limit: number; cursor?: string }): Promise<Page<RejectedUsage>> {
+    const logical = keys.usageRejectedPartition(undefined);
+    const after = decodeCursor(options.cursor, logical)?.SK as string | undefined;
+    const pages = await Promise.all(
+      keys.usageRejectedUnknownOrgPartitions().map((pk) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: after ? 'PK = :pk AND SK < :after' : 'PK = :pk',
+            ExpressionAttributeValues: { ':pk': pk, ...(after ? { ':after': after } : {}) },
+            ScanIndexForward: false,
+            Limit: options.limit,
+          }),
+        ),
+      ),
+    );
+    const items = pages
+      .flatMap((p) => (p.Items ?? []) as { SK: string; data: RejectedUsage }[])
+      .sort((a, b) => (a.SK < b.SK ? 1 : a.SK > b.SK ? -1 : 0));
+    const page = items.slice(0, options.limit);
+    const more = items.length > options.limit || pages.some((p) => p.LastEvaluatedKey !== undefined);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((i) => i.data),
+      nextCursor: more && last ? encodeCursor({ PK: logical, SK: last.SK }) : null,
+    };
+  }
+
+  /** Every quarantined event of the org, oldest first, a page at a time (the billing export). */
+  rejectedAll(orgId: string): AsyncIterable<RejectedUsage> {
+    return partitionData<RejectedUsage>(this.db, this.tableName, keys.usageRejectedPartition(orgId));
   }
 
   /** Late usage per period (for the invoicing capability): cells summed over shards, per stretch. */
@@ -405,13 +618,14 @@ export async function readUsageSnapshot(
   store: DynamoUsageStore,
   orgId: string,
   periodKey: string,
+  consistent: boolean,
 ): Promise<UsageSnapshot> {
   const orgKey = keys.org(orgId);
   const budgetsKey = keys.budgets(orgId);
   const alertsKey = keys.budgetAlerts(orgId, periodKey);
   const [items, totals] = await Promise.all([
-    store.batchGet([orgKey, budgetsKey, alertsKey]),
-    store.totalItems(orgId, periodKey),
+    store.batchGet([orgKey, budgetsKey, alertsKey], consistent),
+    store.totalItems(orgId, periodKey, consistent),
   ]);
   const find = (k: TableKey) => items.find((i) => i.PK === k.PK && i.SK === k.SK);
   const sent = find(alertsKey)?.sent as Set<string> | undefined;

@@ -3,11 +3,12 @@ import type { Clock } from '../../kernel/clock';
 import { notFound, validation } from '../../kernel/errors';
 import { type Currency, formatMajor } from '../../kernel/money';
 import { type Period, periodOf } from '../../kernel/period';
-import type { CallContext, IdGenerator } from '../../kernel/ports';
+import type { BillingStatusReader, CallContext, IdGenerator } from '../../kernel/ports';
 import type { UsageCell } from '../../kernel/pricing/quantities';
 import { ratePeriod } from '../../kernel/pricing/rating';
 import type { NoticeOutbox } from '../../notices/ports';
 import type { TermsReader } from '../../subscriptions/ports';
+import type { AnomalyPolicy } from '../domain/anomalies';
 import {
   alertId,
   appliesTo,
@@ -54,7 +55,7 @@ export function limitStatuses(
   ];
 }
 
-interface Evaluated {
+export interface Evaluated {
   readonly period: Period;
   readonly stretches: readonly TermsStretch[];
   /** The terms in force now (the last stretch). */
@@ -63,11 +64,16 @@ interface Evaluated {
   readonly statuses: LimitStatus[];
 }
 
-async function evaluate(deps: BudgetDeps, orgId: string, now: Date): Promise<Evaluated> {
+export async function evaluate(
+  deps: Pick<BudgetDeps, 'usageReader' | 'terms'>,
+  orgId: string,
+  now: Date,
+  consistent = false,
+): Promise<Evaluated> {
   const period = periodOf(now);
   // One round trip: the snapshot (org, budgets, totals) and the period's terms timeline in parallel.
   const [snapshot, timeline] = await Promise.all([
-    deps.usageReader.snapshot(orgId, period.key),
+    deps.usageReader.snapshot(orgId, period.key, { consistent }),
     readPeriodTimeline(deps.terms, orgId, period, now),
   ]);
   if (!snapshot.org) throw notFound('org_not_found', `organization ${orgId} does not exist`);
@@ -87,34 +93,42 @@ export async function notifyCrossedThresholds(deps: BudgetDeps, orgIds: readonly
   const now = deps.clock.now();
   let sent = 0;
   for (const orgId of orgIds) {
-    const { period, terms, snapshot, statuses } = await evaluate(deps, orgId, now);
-    const notified: string[] = [];
-    for (const status of statuses) {
-      for (const threshold of newlyCrossed(status, snapshot.notified)) {
-        const budget = snapshot.budgets?.budgets.find((b) => b.id === status.id);
-        await deps.notices.enqueue({
-          orgId,
-          kind: 'budget',
-          cause: `budget:${status.id}:${period.key}:${threshold}`,
-          subject: noticeSubject(status, threshold, budget),
-          body: noticeBody(status, threshold, period, terms.currency),
-          data: {
-            limit_id: status.id,
-            kind: status.kind,
-            threshold,
-            period: period.key,
-            used: status.used,
-            limit: status.limit,
-            action: status.action,
-            scope: status.scope,
-          },
-        });
-        notified.push(alertId(status.id, threshold));
-        sent += 1;
-      }
-    }
-    await deps.budgets.markNotified(orgId, period.key, notified);
+    // Right after counting: strongly consistent, or the batch that crosses a threshold may not see itself.
+    sent += await notifyThresholds(deps, orgId, await evaluate(deps, orgId, now, true));
   }
+  return sent;
+}
+
+/** The threshold notices of one org, from limits already evaluated (see `notifyCrossedThresholds`). */
+export async function notifyThresholds(deps: BudgetDeps, orgId: string, evaluated: Evaluated): Promise<number> {
+  const { period, terms, snapshot, statuses } = evaluated;
+  let sent = 0;
+  const notified: string[] = [];
+  for (const status of statuses) {
+    for (const threshold of newlyCrossed(status, snapshot.notified)) {
+      const budget = snapshot.budgets?.budgets.find((b) => b.id === status.id);
+      await deps.notices.enqueue({
+        orgId,
+        kind: 'budget',
+        cause: `budget:${status.id}:${period.key}:${threshold}`,
+        subject: noticeSubject(status, threshold, budget),
+        body: noticeBody(status, threshold, period, terms.currency),
+        data: {
+          limit_id: status.id,
+          kind: status.kind,
+          threshold,
+          period: period.key,
+          used: status.used,
+          limit: status.limit,
+          action: status.action,
+          scope: status.scope,
+        },
+      });
+      notified.push(alertId(status.id, threshold));
+      sent += 1;
+    }
+  }
+  await deps.budgets.markNotified(orgId, period.key, notified);
   return sent;
 }
 
@@ -170,7 +184,7 @@ export async function putBudgets(
   deps: BudgetDeps,
   ctx: CallContext,
   orgId: string,
-  input: { budgets: readonly BudgetInput[]; expectedVersion?: number },
+  input: { budgets: readonly BudgetInput[]; expectedVersion?: number; anomalyPolicy?: Partial<AnomalyPolicy> },
 ): Promise<BudgetsView> {
   if (input.budgets.length > MAX_BUDGETS) throw validation('too_many_budgets', `at most ${MAX_BUDGETS} budgets`);
   const now = deps.clock.now();
@@ -197,7 +211,14 @@ export async function putBudgets(
       action: b.action,
     };
   });
-  const next: BudgetSet = { budgets, version: current.version + 1, updatedAt: now.toISOString() };
+  // The anomaly policy is replaced only when given: a client that manages budgets need not know it.
+  const anomalyPolicy = input.anomalyPolicy ?? current.anomalyPolicy;
+  const next: BudgetSet = {
+    budgets,
+    version: current.version + 1,
+    updatedAt: now.toISOString(),
+    ...(anomalyPolicy ? { anomalyPolicy } : {}),
+  };
   await deps.budgets.replace(
     orgId,
     next,
@@ -206,8 +227,13 @@ export async function putBudgets(
       orgId,
       action: 'budgets.replaced',
       target: { type: 'budgets', id: orgId },
-      before: current.budgets,
-      after: budgets,
+      // The budget list as before; with the anomaly policy beside it only when that changes too.
+      ...(input.anomalyPolicy
+        ? {
+            before: { budgets: current.budgets, anomaly_policy: current.anomalyPolicy ?? null },
+            after: { budgets, anomaly_policy: anomalyPolicy },
+          }
+        : { before: current.budgets, after: budgets }),
     }),
   );
   return {
@@ -220,6 +246,8 @@ export async function putBudgets(
 
 export interface Entitlement {
   readonly allowed: boolean;
+  /** Why not: `suspended` (dunning: the org is suspended for non-payment), or `limit` (a block limit is used up). */
+  readonly reason: 'suspended' | 'limit' | null;
   readonly period: Period;
   readonly asOf: string;
   readonly currency: Currency;
@@ -234,16 +262,22 @@ export interface Entitlement {
  * used up.
  */
 export async function getEntitlement(
-  deps: BudgetDeps,
+  deps: BudgetDeps & { readonly billingStatus: BillingStatusReader },
   orgId: string,
   usage: { agentId?: string; model?: string; connectionId?: string },
 ): Promise<Entitlement> {
   const now = deps.clock.now();
-  const { period, terms, statuses } = await evaluate(deps, orgId, now);
+  // The billing status in the same round trip: an org suspended for non-payment may not use anything.
+  const [{ period, terms, statuses }, status] = await Promise.all([
+    evaluate(deps, orgId, now),
+    deps.billingStatus.get(orgId),
+  ]);
   const limits = statuses.filter((s) => appliesTo(s.scope, usage));
   const blockedBy = limits.filter((s) => s.action === 'block' && s.exhausted).map((s) => s.id);
+  const suspended = status?.dunningState === 'suspended';
   return {
-    allowed: blockedBy.length === 0,
+    allowed: !suspended && blockedBy.length === 0,
+    reason: suspended ? 'suspended' : blockedBy.length > 0 ? 'limit' : null,
     period,
     asOf: now.toISOString(),
     currency: terms.currency,

@@ -5,6 +5,7 @@ import type { MeterQuantity } from '../../kernel/pricing/quantities';
 import { canonicalPayload, checkTimestamp, isLate, stretchStart, type UsageEvent } from '../domain/usage';
 import { type UsageEventParsed, UsageEvent as UsageEventSchema } from '../event-contract';
 import type { AcceptedUsage, CommitOutcome, RejectedUsage, UsageIngestStore } from '../ports';
+import type { DimensionBounds } from './dimension-bounds';
 
 /**
  * Ingests one SQS batch of usage messages with an exactly-once effect (design §6):
@@ -31,6 +32,8 @@ export interface IngestDeps {
    * were in force at its timestamp.
    */
   readonly termsStarts: (orgId: string, from: Date, to: Date) => Promise<readonly string[]>;
+  /** Maps events onto the models and series their org may still count on their own (bounded cardinality). */
+  readonly dimensions: Pick<DimensionBounds, 'bound'>;
   /** Called with the orgs whose usage this batch touched (counted or duplicate), after counting. */
   readonly afterCounting: (orgIds: readonly string[]) => Promise<void>;
 }
@@ -155,11 +158,37 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
   const orgIds = [
     ...new Set([...parsed.map((p) => p.event.orgId), ...rejections.flatMap((r) => (r.orgId ? [r.orgId] : []))]),
   ];
-  const known = new Map(await Promise.all(orgIds.map(async (id) => [id, await deps.orgExists(id)] as const)));
-  for (const r of rejections) if (r.orgId && !known.get(r.orgId)) Object.assign(r, { orgId: undefined });
+  // An org whose existence cannot be checked now (a read failed) is neither known nor unknown: its
+  // records are retried, and every other org's events are still counted.
+  const known = new Map(
+    await Promise.all(
+      orgIds.map(async (id) => {
+        try {
+          return [id, (await deps.orgExists(id)) ? 'known' : 'unknown'] as const;
+        } catch {
+          return [id, 'unchecked'] as const;
+        }
+      }),
+    ),
+  );
+  const failed = new Set<string>();
+  // A rejection filed under an org that could not be checked waits for the retry to be filed right.
+  for (let i = rejections.length - 1; i >= 0; i--) {
+    const r = rejections[i]!;
+    const state = r.orgId ? known.get(r.orgId) : 'known';
+    if (state === 'unchecked') {
+      failed.add(r.recordId);
+      rejections.splice(i, 1);
+    } else if (state === 'unknown') Object.assign(r, { orgId: undefined });
+  }
   for (const { event, record, position, raw } of parsed) {
     const base = { orgId: event.orgId, eventId: event.id, payload: truncated(raw) };
-    if (!known.get(event.orgId)) {
+    const state = known.get(event.orgId);
+    if (state === 'unchecked') {
+      failed.add(record.messageId);
+      continue;
+    }
+    if (state === 'unknown') {
       reject(record, position, {
         ...base,
         orgId: undefined,
@@ -191,7 +220,6 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
   // 2b. The stretch each event is counted in, from its org's terms timeline over the batch's instants.
   // An org whose timeline cannot be read has its records retried (their events are not counted now).
   const startsByOrg = await termsStartsByOrg(deps, valid);
-  const failed = new Set<string>();
   for (const { event, ...v } of valid) {
     const starts = startsByOrg.get(event.orgId);
     if (!starts) {
@@ -234,15 +262,25 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
     }
   }
 
+  // 3b. Bounded cardinality: each event counted under the models and series its org may still count on
+  // their own this period (the rest in `~other`). An org whose registry cannot be read or written has
+  // its records retried.
+  const { bounded, failedOrgs } = await deps.dimensions.bound(distinct.map((c) => c.accepted));
+  const countable: Candidate[] = [];
+  distinct.forEach((c, i) => {
+    if (failedOrgs.has(c.accepted.event.orgId)) failed.add(c.messageId);
+    else countable.push({ ...c, accepted: bounded[i]! });
+  });
+
   // 4. Count. Outcomes come back per event; a failed chunk fails only its own records.
   const outcomes: CommitOutcome[] = await deps.usage.commit(
-    distinct.map((c) => c.accepted),
+    countable.map((c) => c.accepted),
     { shardSeed: shardSeedOf(records), now },
   );
   let counted = 0;
   let late = 0;
   outcomes.forEach((outcome, i) => {
-    const c = distinct[i]!;
+    const c = countable[i]!;
     if (outcome.kind === 'counted') {
       counted += 1;
       if (c.accepted.late) late += 1;
@@ -254,6 +292,15 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
         eventId: c.accepted.event.id,
         reason: 'conflicting_duplicate',
         message: 'an event with this id and a different payload was already counted; the original stands',
+        payload: truncated(c.raw),
+      });
+    } else if (outcome.kind === 'uncountable') {
+      reject(c.record, c.position, {
+        orgId: c.accepted.event.orgId,
+        eventId: c.accepted.event.id,
+        reason: 'uncountable',
+        message: 'the event cannot be counted: DynamoDB refused its counter update for good',
+        details: { reason: outcome.reason },
         payload: truncated(c.raw),
       });
     } else {
@@ -279,7 +326,7 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
   // a crash between counting and notifying still notifies (the outbox deduplicates by cause).
   const touched = [
     ...new Set(
-      distinct
+      countable
         .filter((_c, i) => outcomes[i]!.kind === 'counted' || outcomes[i]!.kind === 'duplicate')
         .map((c) => c.accepted.event.orgId),
     ),
@@ -289,7 +336,7 @@ export async function ingestUsage(deps: IngestDeps, records: readonly UsageRecor
       await deps.afterCounting(touched);
     } catch {
       const touchedSet = new Set(touched);
-      for (const c of distinct) if (touchedSet.has(c.accepted.event.orgId)) failed.add(c.messageId);
+      for (const c of countable) if (touchedSet.has(c.accepted.event.orgId)) failed.add(c.messageId);
     }
   }
 

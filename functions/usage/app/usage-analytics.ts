@@ -1,24 +1,32 @@
 import type { Clock } from '../../kernel/clock';
 import { validation } from '../../kernel/errors';
-import { type Currency, decimal } from '../../kernel/money';
-import { nextPeriod, type Period, periodOf } from '../../kernel/period';
+import type { Currency } from '../../kernel/money';
+import { DAY_MS, dayKey, hourKey } from '../../kernel/period';
 import type { Meter } from '../../kernel/pricing/plans';
-import { totalsByMeterModel, type UsageCell } from '../../kernel/pricing/quantities';
-import { allocate, cellOfLine, type Rating, type RatingSheet, rate, ratePeriod } from '../../kernel/pricing/rating';
+import type { UsageCell } from '../../kernel/pricing/quantities';
+import { allocate, cellOfLine, ratePeriod } from '../../kernel/pricing/rating';
 import type { OrgStore } from '../../orgs/ports';
 import type { TermsReader } from '../../subscriptions/ports';
-import { budgetStatus, type LimitStatus } from '../domain/budgets';
+import {
+  periodsOverlapping,
+  planPeriod,
+  resolveRange,
+  startOfKey,
+  type TimeRange,
+  type Window,
+  windowOf,
+} from '../domain/windows';
 import type { BudgetStore, UsageReader } from '../ports';
 import { resolvePeriodTerms } from './usage-terms';
 
 /**
- * Usage reports, cost analytics and the forecast, all computed from the daily aggregate items
- * (≤ 31 per shard per period): the cost of a read is bounded whatever the event count.
+ * Usage reports and cost analytics, computed from the day and hour aggregate items (≤ 31
+ * day items and ≤ 744 hour items per shard, period and stretch): the cost of a read is bounded whatever
+ * the event count.
  */
 export const GROUP_KEYS = ['meter', 'model', 'agent', 'connection', 'day'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
-/** A range may span at most this many days (three calendar months). */
-export const MAX_RANGE_DAYS = 92;
+export { MAX_RANGE_DAYS } from '../domain/windows';
 
 export interface AnalyticsDeps {
   readonly clock: Clock;
@@ -29,14 +37,18 @@ export interface AnalyticsDeps {
 }
 
 export interface RangeQuery {
-  /** `YYYY-MM-DD`, inclusive; default: the current period's first day. */
+  /** `YYYY-MM-DD` (its UTC midnight) or an RFC 3339 instant on a whole hour, inclusive; default: the period start. */
   readonly from?: string;
-  /** `YYYY-MM-DD`, exclusive; default: the day after today. */
+  /** The same, exclusive; default: the next UTC midnight. */
   readonly to?: string;
+  /** Adds a time column: rows per hour, day or billing period, clipped to the range. */
+  readonly window?: Window;
   readonly groupBy: readonly GroupKey[];
 }
 
 export interface GroupFields {
+  windowStart?: string;
+  windowEnd?: string;
   meter?: Meter;
   model?: string;
   agentId?: string;
@@ -51,114 +63,177 @@ export interface CostRow extends GroupFields {
   amountMinor: number;
 }
 
-const DAY = 86_400_000;
-const dayStart = (day: string) => new Date(`${day}T00:00:00.000Z`);
+export interface RangeAnswer<Row> {
+  readonly from: string;
+  readonly to: string;
+  readonly window?: Window;
+  readonly groupBy: GroupKey[];
+  readonly rows: Row[];
+}
 
-function resolveRange(now: Date, query: RangeQuery): { from: string; to: string } {
-  const from = query.from ?? periodOf(now).key + '-01';
-  const to = query.to ?? new Date(dayStart(now.toISOString().slice(0, 10)).getTime() + DAY).toISOString().slice(0, 10);
-  if (from >= to) throw validation('invalid_range', '`from` must be before `to`');
-  if ((dayStart(to).getTime() - dayStart(from).getTime()) / DAY > MAX_RANGE_DAYS) {
-    throw validation('range_too_long', `a range spans at most ${MAX_RANGE_DAYS} days`);
-  }
-  if (query.groupBy.includes('agent') && query.groupBy.includes('connection')) {
+function checkGroupBy(groupBy: readonly GroupKey[]): void {
+  if (groupBy.includes('agent') && groupBy.includes('connection')) {
     throw validation(
       'unsupported_group_by',
       'group by agent or by connection, not both: aggregates keep each dimension apart',
+      [{ path: 'group_by', message: 'agent and connection cannot be combined' }],
     );
   }
-  return { from, to };
-}
-
-function periodsIn(from: string, to: string): Period[] {
-  const out: Period[] = [];
-  for (let p = periodOf(dayStart(from)); p.start.getTime() < dayStart(to).getTime(); p = nextPeriod(p)) out.push(p);
-  return out;
 }
 
 const dimensionFor = (groupBy: readonly GroupKey[]): UsageCell['dimension'] =>
   groupBy.includes('connection') ? 'connection' : 'agent';
 
-function groupOf(cell: UsageCell, day: string, groupBy: readonly GroupKey[]): GroupFields {
+/** Usage of one cell at one time: a whole day (from day rows) or one hour (from hour rows). */
+interface Unit {
+  readonly day: string;
+  /** Start of the hour or day the usage is placed in. */
+  readonly at: Date;
+  readonly cell: UsageCell;
+}
+
+function groupOf(unit: Unit, groupBy: readonly GroupKey[], range: TimeRange): GroupFields {
+  const { cell } = unit;
   const g: GroupFields = {};
+  if (range.window) {
+    const w = windowOf(range.window, unit.at, range);
+    g.windowStart = w.start.toISOString();
+    g.windowEnd = w.end.toISOString();
+  }
   if (groupBy.includes('meter')) g.meter = cell.meter;
   if (groupBy.includes('model')) g.model = cell.model;
   if (groupBy.includes('agent')) g.agentId = cell.value;
   if (groupBy.includes('connection')) g.connectionId = cell.value;
-  if (groupBy.includes('day')) g.day = day;
+  if (groupBy.includes('day')) g.day = unit.day;
   return g;
 }
 
 const groupId = (g: GroupFields & { currency?: string }) =>
-  [g.meter, g.model, g.agentId, g.connectionId, g.day, g.currency].map((v) => v ?? '\u0000').join('|');
+  [g.windowStart, g.meter, g.model, g.agentId, g.connectionId, g.day, g.currency].map((v) => v ?? '\u0000').join('|');
 
 function sortRows<T extends GroupFields>(rows: T[]): T[] {
   return rows.sort((a, b) => (groupId(a) < groupId(b) ? -1 : groupId(a) > groupId(b) ? 1 : 0));
 }
 
+const unitsOfDays = (daily: ReadonlyMap<string, readonly UsageCell[]>, dimension: UsageCell['dimension']): Unit[] =>
+  [...daily].flatMap(([day, cells]) =>
+    cells.filter((c) => c.dimension === dimension).map((cell) => ({ day, at: startOfKey(day), cell })),
+  );
+
+const unitsOfHours = (hourly: ReadonlyMap<string, readonly UsageCell[]>, dimension: UsageCell['dimension']): Unit[] =>
+  [...hourly].flatMap(([hour, cells]) =>
+    cells
+      .filter((c) => c.dimension === dimension)
+      .map((cell) => ({ day: hour.slice(0, 10), at: startOfKey(hour), cell })),
+  );
+
+async function hoursOf(
+  deps: AnalyticsDeps,
+  orgId: string,
+  periodKey: string,
+  spans: readonly { from: string; to: string }[],
+): Promise<Map<string, UsageCell[]>> {
+  const parts = await Promise.all(spans.map((span) => deps.usageReader.hourlyCells(orgId, periodKey, span)));
+  return new Map(parts.flatMap((m) => [...m]));
+}
+
+const inSpans = (hour: string, spans: readonly { from: string; to: string }[]) =>
+  spans.some((s) => hour >= s.from && hour < s.to);
+
+/**
+ * Quantities (always per meter) over `[from, to)`, grouped; exact to the event: whole days come from day
+ * rows, hours (at hour windows, or the partial days at the range's edges) from hour rows.
+ */
 export async function getUsageReport(
   deps: AnalyticsDeps,
   orgId: string,
   query: RangeQuery,
-): Promise<{ from: string; to: string; groupBy: GroupKey[]; rows: UsageRow[] }> {
-  const { from, to } = resolveRange(deps.clock.now(), query);
+): Promise<RangeAnswer<UsageRow>> {
+  checkGroupBy(query.groupBy);
+  const range = resolveRange(deps.clock.now(), query);
   // Quantities of different meters do not add up: a usage report always keeps the meter.
   const groupBy = [...new Set<GroupKey>(['meter', ...query.groupBy])];
   const dimension = dimensionFor(groupBy);
   const rows = new Map<string, UsageRow>();
-  for (const period of periodsIn(from, to)) {
-    const daily = await deps.usageReader.dailyCells(orgId, period.key);
-    for (const [day, cells] of daily) {
-      if (day < from || day >= to) continue;
-      for (const cell of cells) {
-        if (cell.dimension !== dimension) continue;
-        const g = groupOf(cell, day, groupBy);
-        const id = groupId(g);
-        const row = rows.get(id) ?? { ...g, quantity: 0 };
-        row.quantity += cell.quantity;
-        rows.set(id, row);
-      }
+  for (const period of periodsOverlapping(range.from, range.to)) {
+    const plan = planPeriod(period, range);
+    const [daily, hourly] = await Promise.all([
+      plan.wholeDays.size > 0 ? deps.usageReader.dailyCells(orgId, period.key) : new Map<string, UsageCell[]>(),
+      hoursOf(deps, orgId, period.key, plan.hourSpans),
+    ]);
+    const units = [
+      ...unitsOfDays(daily, dimension).filter((u) => plan.wholeDays.has(u.day)),
+      ...unitsOfHours(hourly, dimension),
+    ];
+    for (const unit of units) {
+      const g = groupOf(unit, groupBy, range);
+      const id = groupId(g);
+      const row = rows.get(id) ?? { ...g, quantity: 0 };
+      row.quantity += unit.cell.quantity;
+      rows.set(id, row);
     }
   }
-  return { from, to, groupBy, rows: sortRows([...rows.values()]) };
+  return answer(range, groupBy, sortRows([...rows.values()]));
 }
+
+const answer = <Row>(range: TimeRange, groupBy: GroupKey[], rows: Row[]): RangeAnswer<Row> => ({
+  from: range.fromText,
+  to: range.toText,
+  ...(range.window ? { window: range.window } : {}),
+  groupBy,
+  rows,
+});
+
+const sameCell = (c: UsageCell) => `${c.dimension}|${c.value}|${c.meter}|${c.model}|${c.termsFrom ?? ''}`;
 
 /**
  * Costs: each period is rated as a whole (included usage and tiers apply to the period; each stretch of
  * it under its own terms), then every line's amount is allocated to the (day, agent | connection) cells
- * that make it up in proportion to quantity (largest remainder), and the cells in the range are
- * grouped. Rows of a whole period add up exactly to its rated total.
+ * that make it up in proportion to quantity (largest remainder); a day cell that is read by the hour is
+ * split again over its hours the same way. Rows of a whole period add up exactly to its rated total, and
+ * the hours of a day exactly to the day.
  */
 export async function getCosts(
   deps: AnalyticsDeps,
   orgId: string,
   query: RangeQuery,
-): Promise<{
-  from: string;
-  to: string;
-  groupBy: GroupKey[];
-  rows: CostRow[];
-  totals: { currency: Currency; amountMinor: number }[];
-}> {
+): Promise<RangeAnswer<CostRow> & { totals: { currency: Currency; amountMinor: number }[] }> {
+  checkGroupBy(query.groupBy);
   const now = deps.clock.now();
-  const { from, to } = resolveRange(now, query);
+  const range = resolveRange(now, query);
   const groupBy = [...query.groupBy];
   const dimension = dimensionFor(groupBy);
   const rows = new Map<string, CostRow>();
   const totals = new Map<Currency, number>();
-  for (const period of periodsIn(from, to)) {
-    const [daily, stretches] = await Promise.all([
+  const add = (unit: Unit, currency: Currency, amountMinor: number) => {
+    if (amountMinor === 0 && unit.cell.quantity === 0) return;
+    const g = { ...groupOf(unit, groupBy, range), currency };
+    const id = groupId(g);
+    const row = rows.get(id) ?? { ...g, amountMinor: 0 };
+    row.amountMinor += amountMinor;
+    rows.set(id, row);
+    totals.set(currency, (totals.get(currency) ?? 0) + amountMinor);
+  };
+  for (const period of periodsOverlapping(range.from, range.to)) {
+    const plan = planPeriod(period, range);
+    // Hour rows are read for whole days, so a day splits over its hours the same whatever the range.
+    const hourDays = [...new Set(plan.hourSpans.flatMap((s) => daysOfSpan(s)))];
+    const [daily, stretches, hourly] = await Promise.all([
       deps.usageReader.dailyCells(orgId, period.key),
       resolvePeriodTerms(deps, orgId, period, now),
+      hoursOf(
+        deps,
+        orgId,
+        period.key,
+        hourDays.map((day) => ({ from: `${day}T00`, to: hourKey(new Date(startOfKey(day).getTime() + DAY_MS)) })),
+      ),
     ]);
-    const units = [...daily].flatMap(([day, cells]) =>
-      cells.filter((c) => c.dimension === dimension).map((cell) => ({ day, cell })),
-    );
+    const units = unitsOfDays(daily, dimension);
     const rating = ratePeriod(
       stretches,
       units.map((u) => u.cell),
     );
-    const currency = rating.currency;
+    const hourUnits = unitsOfHours(hourly, dimension);
     for (const line of rating.lines) {
       const mine = units.filter((u) => cellOfLine(rating, line, u.cell));
       const parts = allocate(
@@ -166,171 +241,36 @@ export async function getCosts(
         mine.map((u) => u.cell.quantity),
       );
       mine.forEach((u, i) => {
-        if (u.day < from || u.day >= to) return;
-        const g = { ...groupOf(u.cell, u.day, groupBy), currency };
-        const id = groupId(g);
-        const row = rows.get(id) ?? { ...g, amountMinor: 0 };
-        row.amountMinor += parts[i]!;
-        rows.set(id, row);
-        totals.set(currency, (totals.get(currency) ?? 0) + parts[i]!);
+        if (plan.wholeDays.has(u.day)) {
+          add(u, rating.currency, parts[i]!);
+          return;
+        }
+        if (!hourDays.includes(u.day)) return;
+        const hours = hourUnits.filter((h) => h.day === u.day && sameCell(h.cell) === sameCell(u.cell));
+        const placed = hours.reduce((s, h) => s + h.cell.quantity, 0);
+        // Usage counted before hourly rows existed has no hour to go to: it keeps its share, unplaced.
+        const split = allocate(parts[i]!, [
+          ...hours.map((h) => h.cell.quantity),
+          Math.max(0, u.cell.quantity - placed),
+        ]);
+        hours.forEach((h, j) => {
+          if (inSpans(hourKey(h.at), plan.hourSpans)) add(h, rating.currency, split[j]!);
+        });
       });
     }
   }
   return {
-    from,
-    to,
-    groupBy,
-    rows: sortRows([...rows.values()]),
+    ...answer(range, groupBy, sortRows([...rows.values()])),
     totals: [...totals].map(([currency, amountMinor]) => ({ currency, amountMinor })),
   };
 }
 
-export interface BudgetForecast {
-  readonly budgetId: string;
-  readonly limitMinor: number;
-  readonly spentMinor: number;
-  readonly projectedMinor: number;
-  /** When the budget runs out at the current rate; now if already used up; undefined if not this period. */
-  readonly exhaustedAt?: string;
-}
-
-export interface Forecast {
-  readonly period: Period;
-  readonly asOf: string;
-  readonly currency: Currency;
-  readonly method: 'linear_run_rate';
-  readonly methodDescription: string;
-  readonly elapsedFraction: string;
-  readonly spentMinor: number;
-  readonly projectedMinor: number;
-  readonly lowMinor: number;
-  readonly highMinor: number;
-  readonly rangeBasis: 'full_days' | 'point_estimate';
-  readonly budgets: BudgetForecast[];
-}
-
-/** A day's usage valued at list prices (no included usage, no tiers beyond the first): picks the low/high day. */
-function listValue(sheet: RatingSheet, cells: readonly UsageCell[]) {
-  return rate({ ...sheet, included: {} }, totalsByMeterModel(cells)).lines.reduce(
-    (s, l) => s.plus(decimal(l.preciseAmountMinor)),
-    decimal(0),
-  );
-}
-
-function scaleCells(cells: readonly UsageCell[], factor: (q: number) => number): UsageCell[] {
-  return cells.map((c) => ({ ...c, quantity: factor(c.quantity) }));
-}
-
-/** Sums cells by dimension, value, meter, model and stretch. */
-function addCells(a: readonly UsageCell[], b: readonly UsageCell[]): UsageCell[] {
-  const sums = new Map<string, UsageCell>();
-  for (const c of [...a, ...b]) {
-    const k = `${c.dimension}|${c.value}|${c.meter}|${c.model}|${c.termsFrom ?? ''}`;
-    const prev = sums.get(k);
-    sums.set(k, { ...c, quantity: (prev?.quantity ?? 0) + c.quantity });
+/** The UTC days (`YYYY-MM-DD`) an hour span `[from, to)` touches. */
+function daysOfSpan(span: { from: string; to: string }): string[] {
+  const out: string[] = [];
+  const end = startOfKey(span.to).getTime();
+  for (let t = Math.floor(startOfKey(span.from).getTime() / DAY_MS) * DAY_MS; t < end; t += DAY_MS) {
+    out.push(dayKey(new Date(t)));
   }
-  return [...sums.values()];
+  return out;
 }
-
-/** The same usage as one stretch: the cells summed over stretches and counted in `termsFrom`. */
-function inStretch(cells: readonly UsageCell[], termsFrom: string): UsageCell[] {
-  return addCells(
-    [],
-    cells.map(({ termsFrom: _from, ...c }) => ({ ...c, termsFrom })),
-  );
-}
-
-/**
- * Projected period-end spend from the current burn rate. Point estimate: the period-to-date quantities
- * scaled by (period length ÷ elapsed time), then rated (so included usage and tiers apply); the usage
- * still to come is counted in the stretch in force now, under today's terms, and what was counted in
- * earlier stretches stays under theirs. Range: the to-date quantities plus the remaining days at the
- * lowest and at the highest full day's usage so far (valued at list price to rank the days); with fewer
- * than two full days, low = high = the estimate.
- */
-export async function getForecast(deps: AnalyticsDeps, orgId: string): Promise<Forecast> {
-  const now = deps.clock.now();
-  const period = periodOf(now);
-  const [daily, stretches, budgetSet] = await Promise.all([
-    deps.usageReader.dailyCells(orgId, period.key),
-    resolvePeriodTerms(deps, orgId, period, now),
-    deps.budgets.get(orgId),
-  ]);
-  const terms = stretches[stretches.length - 1]!;
-  const length = period.end.getTime() - period.start.getTime();
-  const elapsed = Math.max(1, now.getTime() - period.start.getTime());
-  const remainingDays = decimal(period.end.getTime() - now.getTime()).div(DAY);
-  const toDate = [...daily.values()].reduce<UsageCell[]>((acc, cells) => addCells(acc, cells), []);
-  const spent = ratePeriod(stretches, toDate);
-  const scale = decimal(length).div(elapsed);
-  // Usage still to come runs in the stretch in force now: scale the whole period, keep the difference.
-  const toDateAsOne = inStretch(toDate, terms.from);
-  const projectedCells = addCells(
-    toDate,
-    toDateAsOne.map((c) => ({ ...c, quantity: decimal(c.quantity).mul(scale).round().toNumber() - c.quantity })),
-  );
-  const projected = ratePeriod(stretches, projectedCells);
-
-  const today = now.toISOString().slice(0, 10);
-  const fullDays = [...daily].filter(([day]) => day < today).map(([, cells]) => cells);
-  let low = projected.totalMinor;
-  let high = projected.totalMinor;
-  const basis = fullDays.length >= 2 ? 'full_days' : 'point_estimate';
-  if (basis === 'full_days') {
-    const ranked = [...fullDays].sort((a, b) => listValue(terms.sheet, a).comparedTo(listValue(terms.sheet, b)));
-    const extend = (day: readonly UsageCell[]) =>
-      ratePeriod(
-        stretches,
-        addCells(
-          toDate,
-          scaleCells(inStretch(day, terms.from), (q) => decimal(q).mul(remainingDays).round().toNumber()),
-        ),
-      ).totalMinor;
-    low = Math.min(extend(ranked[0]!), projected.totalMinor);
-    high = Math.max(extend(ranked[ranked.length - 1]!), projected.totalMinor);
-  }
-
-  const budgets: BudgetForecast[] = (budgetSet?.budgets ?? [])
-    .filter((b) => b.currency === terms.currency)
-    .map((b) => {
-      const now_: LimitStatus = budgetStatus(b, spent, toDate);
-      const then = budgetStatus(b, projected, projectedCells);
-      let exhaustedAt: string | undefined;
-      if (now_.used >= b.amountMinor) exhaustedAt = now.toISOString();
-      else if (then.used >= b.amountMinor && then.used > now_.used) {
-        const fraction = decimal(b.amountMinor - now_.used).div(then.used - now_.used);
-        exhaustedAt = new Date(
-          now.getTime() +
-            fraction
-              .mul(period.end.getTime() - now.getTime())
-              .floor()
-              .toNumber(),
-        ).toISOString();
-      }
-      return {
-        budgetId: b.id,
-        limitMinor: b.amountMinor,
-        spentMinor: now_.used,
-        projectedMinor: then.used,
-        ...(exhaustedAt ? { exhaustedAt } : {}),
-      };
-    });
-
-  return {
-    period,
-    asOf: now.toISOString(),
-    currency: terms.currency,
-    method: 'linear_run_rate',
-    methodDescription:
-      'Period-to-date usage scaled by period length ÷ elapsed time, then rated: usage so far under the terms it was counted under, the rest under the current terms. Low/high: to-date usage plus the remaining days at the lowest / highest full day so far. Budgets run out when their projected spend, interpolated linearly over the rest of the period, reaches the limit.',
-    elapsedFraction: decimal(elapsed).div(length).toDecimalPlaces(6).toString(),
-    spentMinor: spent.totalMinor,
-    projectedMinor: projected.totalMinor,
-    lowMinor: low,
-    highMinor: high,
-    rangeBasis: basis,
-    budgets,
-  };
-}
-
-export type { Rating };

@@ -5,6 +5,7 @@ import { compareMeterModel } from '../../kernel/pricing/quantities';
 import { type PeriodRating, type RatedLine, ratePeriod } from '../../kernel/pricing/rating';
 import type { OrgStore } from '../../orgs/ports';
 import type { TermsReader } from '../../subscriptions/ports';
+import { overflowOf } from '../domain/cardinality';
 import type { UsageReader } from '../ports';
 import { resolvePeriodTerms } from './usage-terms';
 
@@ -33,6 +34,8 @@ export interface UsageSummary {
   readonly plan: { id: string; version: number; billingModel: string };
   readonly stretches: readonly SummaryStretch[];
   readonly rating: PeriodRating;
+  /** Usage counted in an overflow bucket (`~other`) because its org exceeded a dimension bound this period. */
+  readonly overflow: ReturnType<typeof overflowOf>;
 }
 
 export interface UsageSummaryDeps {
@@ -67,6 +70,7 @@ export async function getUsageSummary(deps: UsageSummaryDeps, orgId: string): Pr
       totalMinor: rating.stretches[i]!.rating.totalMinor,
     })),
     rating,
+    overflow: overflowOf(totals.cells),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Currency } from '../../kernel/money';
 import type { PlanVersion, UsageAllowance } from '../../kernel/pricing/plans';
 import type { UsageCell } from '../../kernel/pricing/quantities';
 import { type AllowancePool, allocate, cellOfLine, poolOf, type Rating } from '../../kernel/pricing/rating';
+import type { AnomalyPolicy } from './anomalies';
 
 /**
  * Budgets: monthly spend limits (per billing period) for the whole org or for one agent, model or
@@ -38,6 +39,8 @@ export interface BudgetSet {
   readonly budgets: readonly Budget[];
   readonly version: number;
   readonly updatedAt?: string;
+  /** Runaway alerts (domain/anomalies.ts): what the org set; defaults fill the rest. */
+  readonly anomalyPolicy?: Partial<AnomalyPolicy>;
 }
 
 /** A hard unit limit of the plan (free tier), enforced as a `block` budget. */

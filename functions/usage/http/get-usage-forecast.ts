@@ -1,5 +1,5 @@
 import { httpHandler, ok } from '../../kernel/http/http-handler';
-import { getForecast } from '../app/usage-analytics';
+import { getForecast } from '../app/usage-forecast';
 import { deps } from '../compose';
 import { USAGE_CONTRACT } from '../contract';
 import { encodeForecast } from './encode';

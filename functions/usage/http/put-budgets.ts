@@ -10,6 +10,20 @@ export const handler = httpHandler(USAGE_CONTRACT, 'putBudgets', async ({ params
     encodeBudgets(
       await putBudgets(deps(), ctx, params.org, {
         expectedVersion: body.expected_version,
+        ...(body.anomaly_policy
+          ? {
+              anomalyPolicy: {
+                ...(body.anomaly_policy.enabled !== undefined ? { enabled: body.anomaly_policy.enabled } : {}),
+                ...(body.anomaly_policy.multiple !== undefined ? { multiple: body.anomaly_policy.multiple } : {}),
+                ...(body.anomaly_policy.baseline_hours !== undefined
+                  ? { baselineHours: body.anomaly_policy.baseline_hours }
+                  : {}),
+                ...(body.anomaly_policy.min_hourly_spend_minor !== undefined
+                  ? { minHourlySpendMinor: body.anomaly_policy.min_hourly_spend_minor }
+                  : {}),
+              },
+            }
+          : {}),
         budgets: body.budgets.map((b) => ({
           id: b.id,
           name: b.name,

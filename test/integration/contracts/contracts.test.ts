@@ -112,6 +112,22 @@ describe('a two-year postpaid contract signed mid-month', () => {
     clock.set('2027-01-20T00:00:00.000Z');
     const contract = await signedContract(org);
     expect(contract).toMatchObject({ status: 'active', version: 1, active_from: '2027-01-20T00:00:00.000Z' });
+    // The rate sheet as usage is rated: the override as negotiated, the rest of the list 20 % off.
+    const priceOf = (meter: string, model: string | null) =>
+      contract.rate_sheet.find((p: any) => p.meter === meter && p.model === model);
+    expect(priceOf('llm_input_tokens', 'claude-opus-4')).toEqual({
+      meter: 'llm_input_tokens',
+      model: 'claude-opus-4',
+      unit_amount_decimal: '0.001',
+      tiers: null,
+      list_unit_amount_decimal: '0.0015',
+      source: 'override',
+    });
+    expect(priceOf('agent_runs', null)).toMatchObject({
+      unit_amount_decimal: '1.2',
+      list_unit_amount_decimal: '1.5',
+      source: 'discounted_list',
+    });
     expect(contract.years.map((y: any) => [y.start, y.end, y.committed_minor])).toEqual([
       ['2027-01-15T00:00:00.000Z', '2028-01-15T00:00:00.000Z', 100_000],
       ['2028-01-15T00:00:00.000Z', '2029-01-15T00:00:00.000Z', 150_000],
@@ -167,6 +183,31 @@ describe('a two-year postpaid contract signed mid-month', () => {
       [2, 600, 149_400, '0.40'],
     ]);
     expect(util.body.projection).toMatchObject({ method: 'year_to_date_run_rate', exhausted_at: null });
+    // Per billing period, in the part of each inside the year and in force: the year's burn-down.
+    expect(util.body.as_of).toBe('2028-01-25T00:00:00.000Z');
+    const [year1, year2] = util.body.years;
+    expect(year1.by_period).toHaveLength(13);
+    expect(year1.by_period[0]).toEqual({
+      period: '2027-01',
+      from: '2027-01-20T00:00:00.000Z',
+      to: '2027-02-01T00:00:00.000Z',
+      consumed_minor: 1_210,
+    });
+    expect(year1.by_period.slice(1, 12).map((p: any) => [p.period, p.consumed_minor])).toEqual(
+      Array.from({ length: 11 }, (_v, i) => [`2027-${String(i + 2).padStart(2, '0')}`, 0]),
+    );
+    expect(year1.by_period[12]).toEqual({
+      period: '2028-01',
+      from: '2028-01-01T00:00:00.000Z',
+      to: '2028-01-15T00:00:00.000Z',
+      consumed_minor: 600,
+    });
+    expect(year2.by_period).toEqual([
+      { period: '2028-01', from: '2028-01-15T00:00:00.000Z', to: '2028-01-25T00:00:00.000Z', consumed_minor: 600 },
+    ]);
+    for (const y of util.body.years) {
+      expect(y.by_period.reduce((s: number, p: any) => s + p.consumed_minor, 0)).toBe(y.consumed_minor);
+    }
 
     const close2028 = await close(org, '2028-01');
     const byKind = (kind: string) => close2028!.lines.filter((l: any) => l.kind === kind);

@@ -1,6 +1,6 @@
 import {
+  type AdvanceDunningDeps,
   advanceDunning,
-  type DunningDeps,
   recordPaymentFailure,
   recordPaymentSuccess,
 } from '../../../functions/dunning/app/dunning';
@@ -25,7 +25,7 @@ describe('dunning', () => {
     const failedAt = new Date(Date.now() - hours(73));
     const clock = fixedClock(failedAt);
     const all = buildDeps(undefined, clock);
-    const deps: DunningDeps = all;
+    const deps: AdvanceDunningDeps = all;
 
     await recordPaymentFailure(deps, ctx, org.id, failedAt.toISOString());
     await recordPaymentFailure(deps, ctx, org.id, failedAt.toISOString()); // a retried webhook: no-op

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { stripeOptions } from '../../../functions/kernel/stripe/client';
@@ -15,7 +16,8 @@ import { freePort } from '../../../scripts/local/processes';
  * run as a developer runs it. A customer saves a card, buys Team and uses it in the last minutes of
  * November; the upcoming invoice is read just before midnight; after the grace the close schedule
  * issues the period invoice, which bills exactly what the preview showed: the first short period's
- * line, December's fee in advance and November's usage.
+ * line, December's fee in advance and November's usage; the collection schedule charges it with the saved
+ * card, and `npm run reconcile` finds the ledger and Stripe in agreement.
  */
 const ROOT = resolve(__dirname, '../../..');
 const CLOCK_START = '2026-11-30T23:45:00.000Z';
@@ -25,6 +27,8 @@ let runtime: ChildProcess;
 let dataDir: string;
 let api: string;
 let output = '';
+/** What the first test leaves for the export test: the org, its tokens, the secrets it saw, its invoice. */
+let seen: { orgId: string; tokens: string[]; clientSecret: string; invoice: Record<string, any> } | undefined;
 
 async function until<T>(
   what: string,
@@ -178,20 +182,94 @@ describe('npm start --clock-start before a month end', () => {
       'the period invoice',
       async () => {
         const list = await call('GET', `/v1/orgs/${orgId}/invoices`, owner, undefined);
-        const found = list.body.data?.find((i: any) => i.kind === 'period' && i.status === 'open');
-        return found ? found : undefined;
+        return list.body.data?.find((i: any) => i.kind === 'period');
       },
       90_000,
       500,
     );
     expect(await productNow()).toBeGreaterThan(MONTH_END + 5 * 60_000);
-    const detail = (await call('GET', `/v1/orgs/${orgId}/invoices/${issued.id}`, owner)).body;
+    // The collectInvoices schedule charges it with the saved card within a (sped-up) minute.
+    const detail = await until(
+      'the period invoice to be paid',
+      async () => {
+        const found = (await call('GET', `/v1/orgs/${orgId}/invoices/${issued.id}`, owner)).body;
+        return found.status === 'paid' ? found : undefined;
+      },
+      30_000,
+      500,
+    );
+    expect(detail).toMatchObject({
+      collection_method: 'charge_automatically',
+      stripe_invoice_id: expect.stringMatching(/^in_/),
+      hosted_invoice_url: expect.stringMatching(/^https:/),
+      payment_attempts: [expect.objectContaining({ outcome: 'succeeded', amount_minor: detail.amount_due_minor })],
+    });
     const kinds = detail.lines.map((l: any) => `${l.kind}:${l.period}`).sort();
     expect(kinds).toEqual(['first_period_fee:2026-11', 'flat_fee:2026-12', 'usage:2026-11']);
     expect(detail.lines.find((l: any) => l.kind === 'usage')).toMatchObject({ quantity: 60_000, amount_minor: 1_000 });
     expect(detail.lines.find((l: any) => l.kind === 'flat_fee')).toMatchObject({ amount_minor: 4_900 });
-    const same = ({ status: _s, number: _n, issued_at: _i, due_at: _d, created_at: _c, ...rest }: any) => rest;
+    const same = ({
+      status: _s,
+      number: _n,
+      issued_at: _i,
+      due_at: _d,
+      created_at: _c,
+      stripe_invoice_id: _si,
+      hosted_invoice_url: _h,
+      invoice_pdf: _p,
+      payment_attempts: _a,
+      paid_at: _pa,
+      amount_paid_minor: _ap,
+      ...rest
+    }: any) => rest;
     expect(same(detail)).toEqual(same(upcoming.body));
     expect(detail.number).toMatch(/-0001$/);
+
+    // The month's drift report, as `npm run reconcile` prints it: Stripe agrees with the ledger.
+    const reconcile = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reconcile.ts', '--data-dir', dataDir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', STRIPE_SECRET_KEY: '' },
+      timeout: 60_000,
+    });
+    expect(reconcile.status).toBe(0);
+    expect(reconcile.stdout).toMatch(/invoices, \d+ charges checked: no differences/);
+    seen = { orgId, tokens: [owner, platform], clientSecret: si.body.client_secret, invoice: detail };
   }, 240_000);
+
+  it('serves the billing export to the one curl command of the README, with the invoice and no secret', async () => {
+    if (!seen) throw new Error('the month-end test did not get as far as the invoice');
+    const file = join(dataDir, 'export.json');
+    // Exactly the README's command: curl follows the 303 to the file and retries the 503s while it builds.
+    await promisify(execFile)(
+      'curl',
+      [
+        '-sS',
+        '-f',
+        '-L',
+        '--retry',
+        '10',
+        '--retry-delay',
+        '1',
+        '-H',
+        `authorization: Bearer ${seen.tokens[0]}`,
+        `${api}/v1/orgs/${seen.orgId}/export`,
+        '-o',
+        file,
+      ],
+      { timeout: 60_000 },
+    );
+    const text = readFileSync(file, 'utf8');
+    const doc = JSON.parse(text);
+    expect(doc.org.id).toBe(seen.orgId);
+    expect(doc.invoices.find((i: any) => i.id === seen!.invoice.id)).toEqual(seen.invoice);
+    expect(doc.payment_methods).toEqual([expect.objectContaining({ brand: 'visa', last4: '4242', is_default: true })]);
+    // The SetupIntent's client secret, the webhook signing secret, the sandbox's API key and the tokens
+    // all passed through this runtime; none may be in the document.
+    const webhookSecret = readFileSync(join(dataDir, 'stripe-webhook-secret'), 'utf8').trim();
+    for (const secret of [seen.clientSecret, webhookSecret, 'sk_test_local_sandbox', ...seen.tokens]) {
+      expect(text.includes(secret)).toBe(false);
+    }
+    expect(/_secret_|whsec_|eyJ[\w-]+\.eyJ/.test(text)).toBe(false);
+  }, 90_000);
 });

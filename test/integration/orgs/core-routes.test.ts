@@ -129,6 +129,23 @@ describe('PUT /v1/orgs/{org}', () => {
   });
 });
 
+describe('GET /v1/orgs/{org}', () => {
+  it('answers the org with its name and default currency to any member', async () => {
+    const org = await api.newOrg({ name: 'Console Co', currency: 'EUR' });
+    for (const role of ['owner', 'billing_admin', 'developer', 'viewer'] as const) {
+      const res = await api.request('GET /v1/orgs/{org}', { token: org.tokens[role], params: { org: org.id } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: org.id, name: 'Console Co', default_currency: 'EUR', version: 1 });
+    }
+  });
+
+  it("answers 404 for another org's id", async () => {
+    const [mine, theirs] = await Promise.all([api.newOrg(), api.newOrg()]);
+    const res = await api.request('GET /v1/orgs/{org}', { token: mine.tokens.viewer, params: { org: theirs.id } });
+    expect(res.status).toBe(404);
+  });
+});
+
 describe('GET /v1/plans', () => {
   it('lists the catalog: models, currencies (yen from v2), flat fees, included usage, per-direction decimal prices and tiers', async () => {
     const org = await api.newOrg();
@@ -136,6 +153,8 @@ describe('GET /v1/plans', () => {
     expect(res.status).toBe(200);
     const ids = res.body.data.map((p: { id: string }) => p.id);
     expect(ids).toEqual(['free', 'team', 'pro', 'enterprise']);
+    // tier_rank orders upgrades and downgrades the way the subscription rules do.
+    expect(res.body.data.map((p: { tier_rank: number }) => p.tier_rank)).toEqual([0, 1, 2, 3]);
     const pro = res.body.data.find((p: { id: string }) => p.id === 'pro');
     expect(pro.currencies).toEqual(['USD', 'EUR', 'GBP', 'JPY']);
     const sonnetInput = pro.prices.USD.metered.find(

@@ -125,6 +125,18 @@ describe('the Stripe webhook', () => {
   });
 
   it('applies the same event delivered three times once', async () => {
+    // The collection capability's handler, counted (its own tests drive it against the sandbox).
+    const handled: string[] = [];
+    const real = buildDeps();
+    setDepsForTesting({
+      ...real,
+      invoiceEvents: {
+        handle: async (event, inbox) => {
+          handled.push(event.id);
+          return (await inbox.finish({ status: 'superseded' })) ? 'superseded' : 'duplicate';
+        },
+      },
+    });
     const body = stripeEvent('invoice.payment_failed', { id: 'in_3x', object: 'invoice' });
     const outcomes = [];
     for (let i = 0; i < 3; i++)
@@ -135,8 +147,10 @@ describe('the Stripe webhook', () => {
     // SQS is at-least-once too: the same message three times in one batch still applies once.
     const tripled = { Records: [0, 1, 2].map((i) => ({ ...batch.Records[0]!, messageId: `m${i}` })) };
     expect(await reconcile(tripled)).toEqual({ batchItemFailures: [] });
-    const inbox = await buildDeps().inbox.get(JSON.parse(body).id);
-    expect(inbox).toMatchObject({ status: 'awaiting_handler', type: 'invoice.payment_failed' });
+    const inbox = await real.inbox.get(JSON.parse(body).id);
+    expect(inbox).toMatchObject({ status: 'superseded', type: 'invoice.payment_failed' });
+    expect(handled).toEqual([JSON.parse(body).id]);
+    setDepsForTesting(real);
   });
 
   it('answers 5xx when the event cannot be queued, and accepts Stripe’s retry', async () => {

@@ -1,32 +1,20 @@
 import { fixedClock } from '../../../functions/kernel/clock';
 import { loadConfig } from '../../../functions/kernel/config';
-import type { ActiveTerms, TermsReader } from '../../../functions/subscriptions/ports';
+import { createSubscription } from '../../../functions/subscriptions/app/create-subscription';
 import { handler } from '../../../functions/usage/queue/consume-usage';
 import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
+import { seedDefaultPaymentMethod } from '../support/seed';
 import { run, sqsEvent, tokens, tool } from '../support/usage';
 
 // Ten days into November: a third of the period has elapsed.
 const NOW = new Date('2026-11-11T00:00:00.000Z');
 const clock = fixedClock(NOW);
-const metered = new Set<string>();
-const proMetered = (orgId: string): ActiveTerms => ({
-  orgId,
-  planId: 'pro',
-  planVersion: 1,
-  billingModel: 'metered',
-  currency: 'USD',
-});
-const terms: TermsReader = {
-  termsAt: async (orgId) => (metered.has(orgId) ? proMetered(orgId) : undefined),
-  timeline: async (orgId) =>
-    metered.has(orgId) ? [{ from: '2026-01-01T00:00:00.000Z', terms: proMetered(orgId) }] : [],
-};
 let api: TestApi;
 let deps: Deps;
 
 beforeAll(async () => {
-  deps = { ...buildDeps(loadConfig(), clock), terms } as Deps;
+  deps = buildDeps(loadConfig(), clock);
   setDepsForTesting(deps);
   api = await startTestApi();
 });
@@ -34,6 +22,21 @@ afterAll(async () => {
   setDepsForTesting(undefined);
   await api.close();
 });
+beforeEach(() => clock.set(NOW));
+
+/** A new org subscribed to Pro (metered, USD) from the start of November, by the subscriptions use case. */
+async function proMeteredOrg(): Promise<TestOrg> {
+  const org = await api.newOrg();
+  await seedDefaultPaymentMethod(org.id, deps);
+  clock.set('2026-11-01T00:00:00.000Z');
+  await createSubscription(
+    deps,
+    { actor: { type: 'user', id: 'test' }, requestId: 'test' },
+    { orgId: org.id, planId: 'pro', currency: 'USD', billingModel: 'metered' },
+  );
+  clock.set(NOW);
+  return org;
+}
 
 /**
  * Pro (metered, USD): sonnet input 0.0003, output 0.0015, tools 0.08, runs 1.5 (minor units per unit).
@@ -42,8 +45,7 @@ afterAll(async () => {
  * Period lines: input 3M → 900, output 100k → 150, tools → round(0.8) = 1, runs → round(1.5) = 2: total 1053.
  */
 async function meteredOrgWithUsage(): Promise<TestOrg> {
-  const org = await api.newOrg();
-  metered.add(org.id);
+  const org = await proMeteredOrg();
   const d9 = new Date('2026-11-09T12:00:00.000Z');
   const d10 = new Date('2026-11-10T12:00:00.000Z');
   const a = { agent_id: 'agent_a', connection_id: 'conn_x' };
@@ -71,7 +73,7 @@ describe('GET /v1/orgs/{org}/usage/summary', () => {
       period: { key: '2026-11', start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z' },
       as_of: NOW.toISOString(),
       events_counted: 4,
-      plan: { id: 'pro', version: 1, billing_model: 'metered' },
+      plan: { id: 'pro', version: 2, billing_model: 'metered' },
       total: { amount_minor: 1053, currency: 'USD' },
     });
     expect(
@@ -197,7 +199,7 @@ describe('GET /v1/orgs/{org}/costs', () => {
 });
 
 describe('GET /v1/orgs/{org}/usage/forecast', () => {
-  it('projects period-end spend from the burn rate with a range and a budget exhaustion date', async () => {
+  it('projects period-end spend with an 80 % interval, names its method and inputs, and dates the budget', async () => {
     const org = await meteredOrgWithUsage();
     const put = await api.request('PUT /v1/orgs/{org}/budgets', {
       token: org.tokens.billing_admin,
@@ -210,29 +212,30 @@ describe('GET /v1/orgs/{org}/usage/forecast', () => {
       params: { org: org.id },
     });
     expect(res.status).toBe(200);
-    // × 3 (10 of 30 days): input 9M → 2700, output 300k → 450, tools 30 → 2, runs 3 → 5 = 3157.
-    // High: + 20 days like Nov 10: input 43M → 12900, output 150, tools 210 → 17, runs 21 → 32 = 13099.
-    // Low: + 20 days like Nov 9 is above the average (most days had no usage), so the average bounds it.
-    expect(res.body).toMatchObject({
-      method: 'linear_run_rate',
+    const f = res.body;
+    expect(f).toMatchObject({
+      method: 'blended_burn_rate',
       elapsed_fraction: '0.333333',
       spent_minor: 1053,
-      projected_minor: 3157,
-      low_minor: 3157,
-      high_minor: 13099,
-      range_basis: 'full_days',
       currency: 'USD',
+      range_basis: 'observed_days',
+      interval: { level: 0.8, low_minor: f.low_minor, high_minor: f.high_minor },
+      inputs: { since: '2026-11-01T00:00:00.000Z', complete_days: 10 },
+      commitments: [],
     });
-    // 2000 is reached after (2000 − 1053) / (3157 − 1053) of the remaining 20 days.
-    expect(res.body.budgets).toEqual([
-      {
-        budget_id: 'monthly',
-        limit_minor: 2000,
-        spent_minor: 1053,
-        projected_minor: 3157,
-        exhausted_at: '2026-11-20T00:02:44.258Z',
-      },
-    ]);
+    // Nothing was used for eight days, then 1,053 in two: the last day's burn rate weighs in.
+    expect(Number(f.inputs.trailing_weight)).toBeGreaterThan(0.5);
+    expect(f.low_minor).toBeGreaterThanOrEqual(f.spent_minor);
+    expect(f.low_minor).toBeLessThan(f.projected_minor);
+    expect(f.high_minor).toBeGreaterThan(f.projected_minor);
+    const [budget] = f.budgets;
+    expect(budget).toMatchObject({ budget_id: 'monthly', limit_minor: 2000, spent_minor: 1053 });
+    expect(budget.projected_minor).toBe(f.projected_minor);
+    // 2000 is reached (2000 − 1053) / (projected − 1053) of the way through the remaining 20 days.
+    const remaining = Date.parse('2026-12-01T00:00:00.000Z') - NOW.getTime();
+    const expected = NOW.getTime() + Math.floor(((2000 - 1053) / (f.projected_minor - 1053)) * remaining);
+    expect(Math.abs(Date.parse(budget.exhausted_at) - expected)).toBeLessThanOrEqual(1);
+    expect(Date.parse(budget.earliest_exhausted_at)).toBeLessThanOrEqual(Date.parse(budget.exhausted_at));
   });
 });
 

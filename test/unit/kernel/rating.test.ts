@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { CATALOG, findPlanVersion, type MeterPrice } from '../../../functions/kernel/pricing/plans';
 import type { UsageCell } from '../../../functions/kernel/pricing/quantities';
@@ -107,10 +108,40 @@ describe('rate', () => {
           qs.map(([p, quantity]) => ({ meter: p.meter, model: p.model, quantity })),
         );
         expect(rating.totalMinor).toBe(rating.lines.reduce((s, l) => s + l.amountMinor, 0));
-        for (const l of rating.lines)
-          expect(Math.abs(Number(l.preciseAmountMinor) - l.amountMinor)).toBeLessThanOrEqual(0.5);
       }),
     );
+  });
+
+  it('rounds each line once from its exact amount, half away from zero, ties included (decimals, not floats)', () => {
+    // Unit prices that land exactly on half a minor unit for odd quantities, beside the catalog's.
+    const ties: MeterPrice[] = [
+      { meter: 'llm_input_tokens', model: 'half', unitAmountDecimal: '0.5' },
+      { meter: 'llm_output_tokens', model: 'half', unitAmountDecimal: '0.0005' },
+      { meter: 'llm_cached_input_tokens', model: 'half', unitAmountDecimal: '0.125' },
+    ];
+    const catalog = ratingSheetFor(pro, 'metered', 'USD').prices.filter((p) => !p.tiers?.length);
+    const prices = [...ties, ...catalog.filter((p) => !ties.some((t) => t.meter === p.meter && t.model === p.model))];
+    let tiesSeen = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...prices), fc.nat(20_000_000)), { maxLength: 12 }), (qs) => {
+        const rating = rate(
+          { currency: 'USD', prices, included: {} },
+          qs.map(([p, quantity]) => ({ meter: p.meter, model: p.model, quantity })),
+        );
+        for (const line of rating.lines) {
+          const unit = prices.find((p) => p.meter === line.meter && (p.model ?? undefined) === line.model)!;
+          const exact = new Decimal(unit.unitAmountDecimal).mul(line.quantity);
+          expect(line.preciseAmountMinor).toBe(exact.toString());
+          const fraction = exact.minus(exact.floor());
+          // Half away from zero: .5 goes up, below goes down; an integer stays.
+          const expected = fraction.gte('0.5') ? exact.floor().plus(1) : exact.floor();
+          if (fraction.eq('0.5')) tiesSeen += 1;
+          expect(line.amountMinor).toBe(expected.toNumber());
+        }
+      }),
+      { numRuns: 300, examples: [[[[ties[0]!, 1]]], [[[ties[1]!, 3_000]]], [[[ties[2]!, 4]]]] },
+    );
+    expect(tiesSeen).toBeGreaterThan(0);
   });
 });
 

@@ -150,14 +150,30 @@ describe('reconciling Stripe events', () => {
     expect(view().audits.filter((a) => a.action === 'payment_methods.synced')).toHaveLength(1);
   });
 
-  it('keeps invoice and payment events in the inbox for their future handlers', async () => {
+  it('hands invoice and payment events to the collection capability with their inbox record, once', async () => {
     const stripe = new StripeModel('cus_inv', 'org_inv');
     const { stores, view } = inMemoryReconcileStores('org_inv', 'cus_inv', stripe.clock.now().toISOString());
-    const deps = { ...stores, clock: stripe.clock, ids: { next: () => 'id' }, paymentGateway: stripe };
+    const handed: string[] = [];
+    const deps = {
+      ...stores,
+      clock: stripe.clock,
+      ids: { next: () => 'id' },
+      paymentGateway: stripe,
+      invoiceEvents: {
+        handle: async (
+          event: { type: string },
+          inbox: { finish: (o: { status: 'superseded' }) => Promise<boolean> },
+        ) => {
+          handed.push(event.type);
+          return (await inbox.finish({ status: 'superseded' })) ? ('superseded' as const) : ('duplicate' as const);
+        },
+      },
+    };
     const event = { id: 'evt_inv', type: 'invoice.paid', created: 1, data: { object: { id: 'in_1' } } };
-    expect(await reconcileStripeEvent(deps, event)).toBe('awaiting_handler');
+    expect(await reconcileStripeEvent(deps, event)).toBe('superseded');
     expect(await reconcileStripeEvent(deps, event)).toBe('duplicate');
-    expect(view().inboxItems.get('evt_inv')?.status).toBe('awaiting_handler');
+    expect(handed).toEqual(['invoice.paid']);
+    expect(view().inboxItems.get('evt_inv')?.status).toBe('superseded');
   });
 });
 

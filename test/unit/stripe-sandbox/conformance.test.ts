@@ -29,7 +29,7 @@ describe('Stripe sandbox: objects hold every key of Stripe’s fixtures', () => 
   });
   afterAll(() => stopWorld(world));
 
-  it('customer, setup_intent, payment_method, payment_intent, charge, dispute, invoice, invoiceitem, event', async () => {
+  it('customer, setup_intent, payment_method, payment_intent, charge, dispute, invoice, invoiceitem, invoice_payment, event', async () => {
     const { stripe } = world;
     const { customer, pm } = await customerWithCard(stripe, 'pm_card_createDispute');
     const intent = await stripe.setupIntents.create({ customer: customer.id });
@@ -49,6 +49,9 @@ describe('Stripe sandbox: objects hold every key of Stripe’s fixtures', () => 
       amount: 100,
       currency: 'usd',
     });
+    await stripe.invoices.finalizeInvoice(invoice.id);
+    const paid = await stripe.invoices.pay(invoice.id, {}, {});
+    const payment = (await stripe.invoicePayments.list({ invoice: paid.id })).data[0]!;
     const event = (await stripe.events.list({ limit: 1 })).data[0]!;
 
     const objects: Record<string, object> = {
@@ -60,6 +63,7 @@ describe('Stripe sandbox: objects hold every key of Stripe’s fixtures', () => 
       dispute,
       invoice: await stripe.invoices.retrieve(invoice.id),
       invoiceitem: item,
+      invoice_payment: payment,
       event,
     };
     expect(Object.keys(objects).sort()).toEqual(Object.keys(fixtures.resources).sort());

@@ -168,4 +168,55 @@ describe('Stripe sandbox: saving a card (SetupIntent) through the real SDK', () 
     await stripe.customers.del(customer.id);
     expect(await stripe.customers.retrieve(customer.id)).toMatchObject({ id: customer.id, deleted: true });
   });
+
+  describe('as Stripe.js calls it from a browser (publishable key + client_secret)', () => {
+    const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+    const post = (url: string, fields: Record<string, string>) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:3000' },
+        body: form(fields),
+      });
+
+    it('confirms the SetupIntent with the paired publishable key and answers with CORS headers', async () => {
+      const { stripe, sandbox } = world;
+      const customer = await stripe.customers.create({ name: 'Acme' });
+      const intent = await stripe.setupIntents.create({ customer: customer.id, usage: 'off_session' });
+      const res = await post(`${sandbox.url}/v1/setup_intents/${intent.id}/confirm`, {
+        key: 'pk_test_sandbox_unit',
+        client_secret: intent.client_secret!,
+        payment_method: 'pm_card_mastercard',
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      const body = (await res.json()) as { status: string; payment_method: string };
+      expect(body.status).toBe('succeeded');
+      const pm = await stripe.paymentMethods.retrieve(body.payment_method);
+      expect(pm).toMatchObject({ customer: customer.id, card: { brand: 'mastercard', last4: '4444' } });
+      const preflight = await fetch(`${sandbox.url}/v1/setup_intents/${intent.id}/confirm`, { method: 'OPTIONS' });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
+    });
+
+    it('refuses a wrong client_secret, another account key, and any other call with a publishable key', async () => {
+      const { stripe, sandbox } = world;
+      const intent = await stripe.setupIntents.create({ usage: 'off_session' });
+      const confirm = `${sandbox.url}/v1/setup_intents/${intent.id}/confirm`;
+      const wrongSecret = await post(confirm, {
+        key: 'pk_test_sandbox_unit',
+        client_secret: `${intent.id}_secret_forged`,
+        payment_method: 'pm_card_visa',
+      });
+      expect(wrongSecret.status).toBe(400);
+      const otherKey = await post(confirm, {
+        key: 'pk_test_someone_else',
+        client_secret: intent.client_secret!,
+        payment_method: 'pm_card_visa',
+      });
+      expect(otherKey.status).toBe(401);
+      const customers = await post(`${sandbox.url}/v1/customers`, { key: 'pk_test_sandbox_unit', name: 'x' });
+      expect(customers.status).toBe(401);
+      expect((await stripe.setupIntents.retrieve(intent.id)).status).toBe('requires_payment_method');
+    });
+  });
 });
