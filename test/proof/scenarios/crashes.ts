@@ -10,6 +10,7 @@ import { totalsByMeterModel } from '../../../functions/kernel/pricing/quantities
 import { handler as consumeUsage } from '../../../functions/usage/queue/consume-usage';
 import { buildDeps, type Deps, setDepsForTesting } from '../../../scripts/local/all-deps';
 import { crashInjector, newOrg, pick, prng, type Scenario, sqsEvent, Violations, withCard } from '../scenario';
+import { crashCharging } from './crashes-collection';
 
 /**
  * A crash at a random point of a write path, then the retry the platform would make: SQS redelivers the
@@ -86,20 +87,25 @@ async function periodInvoices(deps: Deps, orgId: string) {
 
 export const crashes: Scenario = {
   name: 'crashes: fault at a random write point',
-  what: 'before/after-send faults in ingestion, subscription change (HTTP), period close; retried → no partial effect, no duplicate',
-  async run({ deps: shared, api, scale, progress }) {
+  what: 'faults in ingestion, subscription change (HTTP), period close, charging, reconciliation; retried → no partial effect, no duplicate',
+  async run({ deps: shared, api, sandbox, scale, progress }) {
     const rand = prng(4_242);
     const clock = fixedClock('2026-11-10T12:00:00.000Z');
     const deps = buildDeps(loadConfig(), clock);
     setDepsForTesting(deps);
     const crash = crashInjector(deps.db, 'proofCrash');
     const v = new Violations();
-    const counts = { usage: pick(scale, 12, 400), subscription: pick(scale, 12, 300), close: pick(scale, 6, 300) };
-    const total = counts.usage + counts.subscription + counts.close;
+    const counts = {
+      usage: pick(scale, 12, 400),
+      subscription: pick(scale, 12, 300),
+      close: pick(scale, 6, 300),
+      charge: pick(scale, 6, 150),
+    };
+    const total = counts.usage + counts.subscription + counts.close + counts.charge;
     let done = 0;
     let faults = 0;
     /** The most DynamoDB calls a clean run of each path made: crashes are armed within that many. */
-    const span = { usage: 6, subscription: 10, close: 30 };
+    const span = { usage: 6, subscription: 10, close: 30, charge: 12, reconcile: 8 };
     const arm = (path: keyof typeof span) =>
       crash.arm(1 + Math.floor(rand() * span[path]), rand() < 0.5 ? 'before' : 'after');
     const settle = (path: keyof typeof span) => {
@@ -267,6 +273,23 @@ export const crashes: Scenario = {
         period = periodByKey(period.end.toISOString().slice(0, 7));
         progress(++done, total);
       }
+      // 4. Charging and reconciliation: counted in the sandbox (see crashes-collection.ts).
+      clock.set('2026-11-20T12:00:00.000Z');
+      await crashCharging({
+        deps,
+        clock,
+        sandbox,
+        crash,
+        rand,
+        trials: counts.charge,
+        v,
+        span,
+        onTrial: (fired) => {
+          faults += fired;
+          progress(++done, total);
+        },
+      });
+
       const [mine, twins] = [await periodInvoices(deps, closeOrg), await periodInvoices(deps, twinOrg)];
       if (mine.length !== counts.close)
         v.add(`${mine.length} period invoices for ${counts.close} closes: ${JSON.stringify(mine.map(invoiceView))}`);

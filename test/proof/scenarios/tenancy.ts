@@ -31,10 +31,10 @@ const isRead = (r: RouteDefinition) => r.method === 'GET';
 
 /** The kind of object a route's `{id}` names, from its path. */
 function kindOf(route: RouteDefinition): ObjectKind | undefined {
-  const match = /\/(payment-methods|contacts|invoices|contracts)\/\{id\}/.exec(route.path);
+  const match = /\/(payment-methods|contacts|invoices|contracts|exports)\/\{id\}/.exec(route.path);
   return match?.[1] as ObjectKind | undefined;
 }
-type ObjectKind = 'payment-methods' | 'contacts' | 'invoices' | 'contracts';
+type ObjectKind = 'payment-methods' | 'contacts' | 'invoices' | 'contracts' | 'exports';
 type Objects = Record<ObjectKind, string[]>;
 
 /** Bodies a role that may act would send, for routes whose `{}` does not validate (so 404 is reachable). */
@@ -42,6 +42,12 @@ const VALID_BODIES: Record<string, unknown> = {
   updateContract: { name: 'taken over' },
   transitionContract: { action: 'submit' },
 };
+
+/**
+ * Reads whose first answer to a role that may act is not their contract's first success: the one-request
+ * export starts a build and answers 503 with Retry-After until the file is ready (then 303).
+ */
+const FIRST_ANSWER: Record<string, number> = { downloadExport: 503 };
 
 /** One org with something of every kind a route can name, and two of each list, so a cursor exists. */
 async function seed(deps: Deps, org: TestOrg, api: TestApi): Promise<Objects> {
@@ -106,7 +112,32 @@ async function seed(deps: Deps, org: TestOrg, api: TestApi): Promise<Objects> {
   await consumeUsage(
     sqsEvent(events.map((e) => ({ messageId: `${org.id}-${e.id}`, body: JSON.stringify(e), sentAt: new Date() }))),
   );
-  return { 'payment-methods': [pm], contacts, invoices, contracts };
+  // Two runaway alerts (a list with a cursor) and two exports (each builds in the background).
+  for (const agent of ['a1', 'a2']) {
+    await deps.anomalies.record(org.id, {
+      scope: { kind: 'agent', id: `${agent}_of_${org.id}` },
+      day: '2026-11-09',
+      hour: '2026-11-09T10:00:00.000Z',
+      detectedAt: '2026-11-09T10:59:00.000Z',
+      currency: 'USD',
+      hourSpendMinor: 9_000,
+      baselineHourlyMinor: 100,
+      multiple: 5,
+      forecastImpactMinor: 100_000,
+      periodEnd: '2026-12-01T00:00:00.000Z',
+    });
+  }
+  const exports: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const res = await api.request<{ id: string }>('POST /v1/orgs/{org}/exports', {
+      token: org.tokens.owner,
+      params: { org: org.id },
+      headers: { 'idempotency-key': `proof-export-${org.id}-${i}` },
+    });
+    if (res.status !== 202) throw new Error(`seeding an export: ${res.status} ${res.text}`);
+    exports.push(res.body.id);
+  }
+  return { 'payment-methods': [pm], contacts, invoices, contracts, exports };
 }
 
 export const tenancy: Scenario = {
@@ -161,7 +192,7 @@ export const tenancy: Scenario = {
       if (contract.params && !contract.params.safeParse(params).success) return 400;
       if (!isRead(route) && contract.body && !contract.body.safeParse(body).success) return 400;
       if (Object.entries(params).some(([name, value]) => name !== 'org' && value === 'does_not_exist')) return 404;
-      return successOf(route);
+      return FIRST_ANSWER[route.id] ?? successOf(route);
     };
 
     // Reads before writes, so a write that succeeds (cancel, settings) cannot change a read's answer.
