@@ -52,7 +52,8 @@ const CARDS = [
   { card: 'pm_card_chargeCustomerFail', charges: ['failed', 'succeeded'] },
 ] as const;
 
-async function issueInvoice(deps: Deps, clock: Clock, orgId: string, amounts: number[]): Promise<string> {
+/** An issued invoice of `amounts` (one line each), charged automatically, straight into the ledger. */
+export async function issueInvoice(deps: Deps, clock: Clock, orgId: string, amounts: number[]): Promise<string> {
   const id = `in_${ulid()}`;
   const period = periodOf(clock.now());
   const total = amounts.reduce((a, b) => a + b, 0);

@@ -219,6 +219,12 @@ export const races: Scenario = {
       tick();
     }
     lap('end');
-    return { trials, faults: trials, violations: v.count, examples: v.examples, notes: [`seconds per part: ${JSON.stringify(laps)}`] };
+    return {
+      trials,
+      faults: trials,
+      violations: v.count,
+      examples: v.examples,
+      notes: [`seconds per part: ${JSON.stringify(laps)}`],
+    };
   },
 };

@@ -1,12 +1,17 @@
+import Stripe from 'stripe';
 import { ulid } from 'ulid';
+import { collectInvoice } from '../../../functions/collection/app/collect-invoices';
 import { systemActor } from '../../../functions/kernel/audit';
+import { systemClock } from '../../../functions/kernel/clock';
+import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { provisionOrg } from '../../../functions/orgs/app/provision-org';
 import type { StripeEventEnvelope } from '../../../functions/payments/app/reconcile-stripe-event';
 import type { PaymentGateway } from '../../../functions/payments/ports';
 import { handler as reconcileStripeEvents } from '../../../functions/payments/queue/reconcile-stripe-events';
 import { type Deps, setDepsForTesting } from '../../../scripts/local/all-deps';
 import { StripeModel, type StripeOp } from '../../support/stripe-model';
-import { pick, prng, type Scenario, shuffle, sqsEvent, Violations } from '../scenario';
+import { newOrg, pick, prng, type Scenario, shuffle, sqsEvent, Violations } from '../scenario';
+import { issueInvoice } from './crashes-collection';
 
 /**
  * Stripe's delivery contract, permuted: every event at least once, in any order, some several times,
@@ -54,8 +59,8 @@ function randomOps(rand: () => number): StripeOp[][] {
 
 export const webhooks: Scenario = {
   name: 'webhooks: permutations with duplicates',
-  what: 'payment-method and dispute histories delivered in random order with duplicates → final state equals Stripe’s',
-  async run({ deps, scale, progress }) {
+  what: 'payment-method, dispute, invoice and payment-intent histories in random order with duplicates → final state equals Stripe’s',
+  async run({ deps, sandbox, scale, progress }) {
     const rand = prng(5_000);
     const trials = pick(scale, 40, 5_000);
     const models = new Map<string, StripeModel>();
@@ -82,11 +87,93 @@ export const webhooks: Scenario = {
       if (pending.length > 0) v.add(`${pending.length} events still failing after 10 receives`);
     };
 
-    const trial = async () => {
+    const stripeApi = new Stripe(process.env.STRIPE_SECRET_KEY!, stripeOptions({ stripeApiUrl: sandbox.url }));
+    let invoiceTrials = 0;
+    /**
+     * An invoice's history at Stripe (the sandbox): charged by collection with a card that pays or always
+     * declines, then changed out of band (paid on the hosted page, voided, written off, or a mix), its
+     * invoice and payment-intent events delivered in two shuffled phases with duplicates. Ours must end
+     * with Stripe's status and exactly its charges as attempts.
+     */
+    const invoiceTrial = async () => {
+      invoiceTrials += 1;
+      const orgId = await newOrg(deps, 'wh_invoice');
+      const card = rand() < 0.5 ? 'pm_card_visa' : 'pm_card_chargeCustomerFail';
+      const customer = await stripeApi.customers.create({
+        metadata: { org_id: orgId },
+        payment_method: card,
+        invoice_settings: { default_payment_method: card },
+      });
+      await deps.stripeCustomers.link(orgId, customer.id);
+      const amounts = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => 100 + Math.floor(rand() * 9_000));
+      const invoiceId = await issueInvoice(deps, systemClock, orgId, amounts);
+      const mine = (e: { data: { object: unknown } }) => JSON.stringify(e.data.object).includes(customer.id);
+      const seen = new Set(sandbox.control.store.events.all().map((e) => e.id));
+      const fresh = () =>
+        sandbox.control.store.events
+          .all()
+          .filter((e) => !seen.has(e.id) && mine(e))
+          .map((e) => JSON.parse(JSON.stringify(e)) as StripeEventEnvelope);
+      await collectInvoice(deps, { orgId, invoiceId });
+      const stripeInvoiceId = (await deps.ledger.get(orgId, invoiceId))?.invoice.collection?.stripe?.invoiceId;
+      if (!stripeInvoiceId) {
+        v.add(`${orgId}: the charge left no Stripe invoice`);
+        return;
+      }
+      const history: StripeEventEnvelope[] = [];
+      const delivered = new Set<string>();
+      const phase = async (last: boolean) => {
+        history.push(...fresh().filter((e) => !history.some((h) => h.id === e.id)));
+        const chosen = history.filter((e) => (last ? !delivered.has(e.id) : rand() < 0.6));
+        const extra = Array.from(
+          { length: Math.floor(rand() * 4) },
+          () => history[Math.floor(rand() * history.length)]!,
+        ).filter(Boolean);
+        duplicates += extra.length + chosen.filter((e) => delivered.has(e.id)).length;
+        for (const e of chosen) delivered.add(e.id);
+        await deliver(shuffle([...chosen, ...extra], rand));
+      };
+      await phase(false);
+      // Out of band at Stripe, while some of the first events are still on their way.
+      for (let op = 0; op < 2; op++) {
+        const status = (await stripeApi.invoices.retrieve(stripeInvoiceId)).status;
+        if (status !== 'open' && status !== 'uncollectible') break;
+        const r = rand();
+        if (r < 0.35) {
+          await stripeApi.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+          await stripeApi.invoices.pay(stripeInvoiceId, { payment_method: 'pm_card_visa' });
+        } else if (r < 0.55) await stripeApi.invoices.voidInvoice(stripeInvoiceId);
+        else if (r < 0.75 && status === 'open') await stripeApi.invoices.markUncollectible(stripeInvoiceId);
+      }
+      await phase(true);
+      const atStripe = await stripeApi.invoices.retrieve(stripeInvoiceId);
+      const charges = sandbox.control.store.charges
+        .all()
+        .filter((c) => c.customer === customer.id)
+        .map((c) => c.id)
+        .sort();
+      const ours = (await deps.ledger.get(orgId, invoiceId))!.invoice;
+      const got = { status: ours.status, attempts: (ours.collection?.attempts ?? []).map((a) => a.id).sort() };
+      const want = { status: atStripe.status, attempts: charges };
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        v.add(`${orgId} (${card}): ours ${JSON.stringify(got)}, Stripe ${JSON.stringify(want)}`);
+    };
+
+    const trial = async (n: number) => {
+      // One trial in five is an invoice's history; the rest payment methods and disputes.
+      if (n % 5 === 4) {
+        await invoiceTrial();
+        progress(++done, trials);
+        return;
+      }
       const id = ulid().toLowerCase();
       const stripe = new StripeModel(`cus_${id}`, `org_wh_${id}`, Date.now() - 3_600_000);
       models.set(stripe.customerId, stripe);
-      await provisionOrg(deps, { actor: systemActor('proof') }, { orgId: stripe.orgId, name: 'Webhooks', defaultCurrency: 'USD' });
+      await provisionOrg(
+        deps,
+        { actor: systemActor('proof') },
+        { orgId: stripe.orgId, name: 'Webhooks', defaultCurrency: 'USD' },
+      );
       await deps.stripeCustomers.link(stripe.orgId, stripe.customerId);
       const delivered = new Set<string>();
       for (const [phase, ops] of randomOps(rand).entries()) {
@@ -95,13 +182,17 @@ export const webhooks: Scenario = {
         // yet delivered. Either way with duplicates, shuffled.
         const last = phase === 1;
         const chosen = stripe.events.filter((e) => (last ? !delivered.has(e.id) : rand() < 0.6));
-        const extra = Array.from({ length: Math.floor(rand() * 4) }, () => stripe.events[Math.floor(rand() * stripe.events.length)]!);
+        const extra = Array.from(
+          { length: Math.floor(rand() * 4) },
+          () => stripe.events[Math.floor(rand() * stripe.events.length)]!,
+        );
         duplicates += extra.length + chosen.filter((e) => delivered.has(e.id)).length;
         for (const e of chosen) delivered.add(e.id);
         await deliver(shuffle([...chosen, ...extra], rand));
       }
       const mirror = await deps.paymentMethods.list(stripe.orgId);
-      const view = (ms: { id: string; expYear?: number; isDefault: boolean }[]) => JSON.stringify(ms.map((m) => [m.id, m.expYear, m.isDefault]).sort());
+      const view = (ms: { id: string; expYear?: number; isDefault: boolean }[]) =>
+        JSON.stringify(ms.map((m) => [m.id, m.expYear, m.isDefault]).sort());
       const want = view(stripe.attached().map((m) => ({ ...m, isDefault: m.id === stripe.defaultId })));
       if (view(mirror) !== want) v.add(`${stripe.orgId}: mirror ${view(mirror)}, Stripe ${want}`);
       if (stripe.dispute) {
@@ -109,9 +200,11 @@ export const webhooks: Scenario = {
         const open = !['won', 'lost'].includes(stripe.dispute.status);
         const freeze = JSON.stringify(status.freezeReasons);
         const expectFreeze = JSON.stringify(open ? [`dispute:${stripe.dispute.id}`] : []);
-        if (freeze !== expectFreeze) v.add(`${stripe.orgId}: frozen ${freeze} with the dispute ${stripe.dispute.status}`);
+        if (freeze !== expectFreeze)
+          v.add(`${stripe.orgId}: frozen ${freeze} with the dispute ${stripe.dispute.status}`);
         const statuses = JSON.stringify(status.disputes.map((d) => d.status));
-        if (statuses !== JSON.stringify([stripe.dispute.status])) v.add(`${stripe.orgId}: dispute ${statuses}, Stripe ${stripe.dispute.status}`);
+        if (statuses !== JSON.stringify([stripe.dispute.status]))
+          v.add(`${stripe.orgId}: dispute ${statuses}, Stripe ${stripe.dispute.status}`);
       }
       models.delete(stripe.customerId);
       progress(++done, trials);
@@ -124,13 +217,22 @@ export const webhooks: Scenario = {
         Array.from({ length: lanes }, async () => {
           while (next < trials) {
             next += 1;
-            await trial();
+            await trial(next);
           }
         }),
       );
     } finally {
       setDepsForTesting(deps);
     }
-    return { trials, faults: duplicates, violations: v.count, examples: v.examples, notes: [`${deliveries} deliveries, ${duplicates} of them duplicates`] };
+    return {
+      trials,
+      faults: duplicates,
+      violations: v.count,
+      examples: v.examples,
+      notes: [
+        `${deliveries} deliveries, ${duplicates} of them duplicates`,
+        `${invoiceTrials} of the trials are invoice histories`,
+      ],
+    };
   },
 };
