@@ -37,6 +37,7 @@ import { localDynamoClient, startDynamoDbLocal } from '../local/dynamodb-local';
 import { startPoller } from '../local/poller';
 import { freePort, Supervisor } from '../local/processes';
 import { createQueues, localSqsClient, startSqs } from '../local/sqs';
+import { progress } from './progress';
 
 const ROOT = resolve(__dirname, '../..');
 const E2E_EVENTS = Number(process.env.BENCH_E2E_EVENTS ?? 20_000);
@@ -130,6 +131,8 @@ async function main() {
   const concurrency = Math.min(USAGE_SHARDS, POLLERS * 2);
   let rawItems = 0;
   const rawStart = performance.now();
+  const rawBar = progress(`1/4 raw transactional ceiling (${RAW_SECONDS} s, items)`, 0);
+  const rawTimer = setInterval(() => rawBar.update(rawItems, rawItems), 1000);
   await Promise.all(
     Array.from({ length: concurrency }, async (_, w) => {
       for (let n = 0; performance.now() - rawStart < RAW_SECONDS * 1000; n++) {
@@ -155,6 +158,9 @@ async function main() {
       }
     }),
   );
+  clearInterval(rawTimer);
+  rawBar.update(rawItems, rawItems);
+  rawBar.done();
   const rawCeiling = rawItems / ((performance.now() - rawStart) / 1000);
 
   // 2. End to end, with a log of every transaction for the partition analysis.
@@ -195,7 +201,12 @@ async function main() {
   const sendMessageBytes = Math.ceil((JSON.stringify(events.slice(0, EVENTS_PER_MESSAGE)).length + 2) * 1.05);
   await publishUsage({ sqs, queueUrl: queues.usage.url, maxMessageBytes: sendMessageBytes }, events);
   const sentAt = performance.now();
-  while ((await counted(e2eOrg)) < E2E_EVENTS) await new Promise((r) => setTimeout(r, 100));
+  const e2eBar = progress('2/4 end to end through SQS (events counted)', E2E_EVENTS);
+  for (let seen = 0; seen < E2E_EVENTS; await new Promise((r) => setTimeout(r, 100))) {
+    seen = await counted(e2eOrg);
+    e2eBar.update(seen);
+  }
+  e2eBar.done();
   const e2eSeconds = (performance.now() - e2eStart) / 1000;
   await Promise.all(pollers.map((p) => p.stop()));
   d.db.middlewareStack.remove('benchLog');
@@ -240,6 +251,7 @@ async function main() {
   const wcuByBatch: Record<string, unknown>[] = [];
   // 97 events + 3 counter items (period, day, hour) = 100 actions: the fullest transaction of a
   // one-hour, one-org batch (98 before the hour items).
+  const wcuBar = progress('3/4 WCU per event at batch 10, 50, 97 (events)', 3 * 2_000);
   for (const batchSize of [10, 50, 97]) {
     const org = await newOrg(`wcu${batchSize}`);
     const stream = eventsFor(org, 2_000, `w${batchSize}`);
@@ -284,6 +296,7 @@ async function main() {
           sentAt: new Date(),
         },
       ]);
+      wcuBar.tick(Math.min(batchSize, stream.length - i));
     }
     d.db.middlewareStack.remove('benchWcu');
     let wcu = otherWcu;
@@ -330,8 +343,13 @@ async function main() {
   for (let i = 0; i < small.length; i += 100)
     await ingestUsage(ud, [{ messageId: `s-${i}`, body: JSON.stringify(small.slice(i, i + 100)), sentAt: new Date() }]);
   const largeOrg = await newOrg('large');
+  wcuBar.done();
   const largeStart = performance.now();
   let largeCount = 0;
+  const largeBar = progress(
+    `4/4 one org to ${LARGE_TARGET.toLocaleString('en-US')} events (≤ ${LARGE_SECONDS} s)`,
+    LARGE_TARGET,
+  );
   const batchEvents = 500;
   const workers = POLLERS;
   await Promise.all(
@@ -347,9 +365,11 @@ async function main() {
           });
         await ingestUsage(ud, records);
         largeCount += batchEvents;
+        largeBar.update(largeCount);
       }
     }),
   );
+  largeBar.done();
   const largeCounted = await counted(largeOrg);
   const [smallLatency, largeLatency] = (await latencies([smallOrg, largeOrg])) as [
     { p50: number; p90: number },
