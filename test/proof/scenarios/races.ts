@@ -3,6 +3,7 @@ import { transitionContract } from '../../../functions/contracts/app/transition-
 import { closeOrgPeriod } from '../../../functions/invoicing/app/close-period';
 import { fixedClock } from '../../../functions/kernel/clock';
 import { loadConfig } from '../../../functions/kernel/config';
+import { keys } from '../../../functions/kernel/dynamo/keys';
 import { addFreezeReason } from '../../../functions/kernel/freeze-gate';
 import { periodByKey } from '../../../functions/kernel/period';
 import type { CallContext } from '../../../functions/kernel/ports';
@@ -38,7 +39,7 @@ export const races: Scenario = {
     const deps = buildDeps(loadConfig(), clock);
     const v = new Violations();
     let trials = 0;
-    const total = rounds * 4 + freezeRounds;
+    const total = rounds * 4 + freezeRounds * 2;
     let done = 0;
     const tick = () => progress(++done, total);
     const laps: Record<string, number> = {};
@@ -216,6 +217,47 @@ export const races: Scenario = {
       const status = await deps.billingStatus.get(org);
       if (sub && status?.freezeReasons.length && new Date(sub.createdAt) > new Date(status.updatedAt))
         v.add(`freeze round ${r}: subscription created after the freeze`);
+      tick();
+    }
+    // The narrowest interleaving, forced: a purchase passed every check it makes before its write, and
+    // the freeze commits between those checks and its transaction. Only the gate's ConditionCheck inside
+    // that transaction can stop it now.
+    const gateKey = (org: string) => JSON.stringify(keys.billingStatus(org));
+    for (let r = 0; r < freezeRounds; r++) {
+      const org = await newOrg(deps, 'race_gate');
+      await withCard(deps, org);
+      let froze = false;
+      const name = `proofGate${r}`;
+      deps.db.middlewareStack.add(
+        ((next: (a: unknown) => Promise<unknown>) => async (args: { input: { TransactItems?: unknown[] } }) => {
+          const checksGate = (args.input.TransactItems ?? []).some(
+            (i) => JSON.stringify((i as { ConditionCheck?: { Key?: unknown } }).ConditionCheck?.Key) === gateKey(org),
+          );
+          if (checksGate && !froze) {
+            froze = true;
+            await addFreezeReason(
+              deps,
+              { actor: { type: 'system', id: 'proof' } },
+              org,
+              r % 2 === 0 ? `dispute:du_${r}` : 'dunning',
+            );
+          }
+          return next(args);
+        }) as never,
+        { step: 'initialize', name },
+      );
+      try {
+        const result = await outcome(
+          createSubscription(deps, ctx, { orgId: org, planId: 'team', currency: 'USD', billingModel: 'flat' }),
+        );
+        trials += 1;
+        if (!froze) v.add(`gate round ${r}: the purchase wrote without the freeze gate in its transaction`);
+        else if (result !== 'billing_frozen')
+          v.add(`gate round ${r}: a purchase whose write came after the freeze answered ${result}`);
+        if (await deps.subscriptions.get(org)) v.add(`gate round ${r}: a subscription exists past the freeze`);
+      } finally {
+        deps.db.middlewareStack.remove(name);
+      }
       tick();
     }
     lap('end');
