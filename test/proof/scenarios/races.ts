@@ -33,13 +33,19 @@ export const races: Scenario = {
   what: 'subscription, budgets, contract sign, invoice close: one winner a round, no lost update; no purchase past a freeze',
   async run({ scale, progress }) {
     const WRITERS = writersAt(scale);
-    const rounds = pick(scale, 3, 200);
+    // 200 rounds of 64 writers in all, over the four targets (the close, the slowest, gets the fewest).
+    const roundsOf = {
+      subscription: pick(scale, 3, 60),
+      budgets: pick(scale, 3, 50),
+      contracts: pick(scale, 3, 50),
+      close: pick(scale, 3, 40),
+    };
     const freezeRounds = pick(scale, 3, 100);
     const clock = fixedClock('2026-11-10T00:00:00.000Z');
     const deps = buildDeps(loadConfig(), clock);
     const v = new Violations();
     let trials = 0;
-    const total = rounds * 4 + freezeRounds * 2;
+    const total = Object.values(roundsOf).reduce((a, b) => a + b, 0) + freezeRounds * 2;
     let done = 0;
     const tick = () => progress(++done, total);
     const laps: Record<string, number> = {};
@@ -56,7 +62,7 @@ export const races: Scenario = {
     const subOrg = await newOrg(deps, 'race_sub');
     await withCard(deps, subOrg);
     await createSubscription(deps, ctx, { orgId: subOrg, planId: 'team', currency: 'USD', billingModel: 'flat' });
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < roundsOf.subscription; r++) {
       const before = (await deps.subscriptions.get(subOrg))!;
       const target = before.billingModel === 'flat' ? 'metered' : 'flat';
       const results = await Promise.all(
@@ -74,13 +80,15 @@ export const races: Scenario = {
       tick();
     }
     const after = (await deps.subscriptions.get(subOrg))!;
-    if (after.version !== 1 + rounds)
-      v.add(`subscription version ${after.version}, expected ${1 + rounds}: an update was lost or doubled`);
+    if (after.version !== 1 + roundsOf.subscription)
+      v.add(
+        `subscription version ${after.version}, expected ${1 + roundsOf.subscription}: an update was lost or doubled`,
+      );
 
     lap('budgets');
     // Budgets: 64 replacements of the whole set from the same version; the winner's set is what stays.
     const budgetOrg = await newOrg(deps, 'race_budget');
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < roundsOf.budgets; r++) {
       const current = (await deps.budgets.get(budgetOrg))?.version ?? 0;
       const results = await Promise.all(
         Array.from({ length: WRITERS }, (_, w) =>
@@ -114,7 +122,7 @@ export const races: Scenario = {
     lap('contracts');
     // Contract signatures: each round two drafts over the same term, 32 signatures each, one may win.
     const contractOrg = await newOrg(deps, 'race_contract');
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < roundsOf.contracts; r++) {
       const start = new Date(Date.UTC(2030 + r, 0, 1)).toISOString();
       const end = new Date(Date.UTC(2031 + r, 0, 1)).toISOString();
       const drafts: string[] = [];
@@ -153,8 +161,8 @@ export const races: Scenario = {
       tick();
     }
     const slot = await deps.contracts.slot(contractOrg);
-    if (slot.intervals.length !== rounds)
-      v.add(`contract slot holds ${slot.intervals.length} intervals, expected ${rounds}`);
+    if (slot.intervals.length !== roundsOf.contracts)
+      v.add(`contract slot holds ${slot.intervals.length} intervals, expected ${roundsOf.contracts}`);
 
     lap('close');
     // Period closes: 64 closes of the same org and period at once, a period per round.
@@ -163,7 +171,7 @@ export const races: Scenario = {
     await createSubscription(deps, ctx, { orgId: closeOrg, planId: 'team', currency: 'USD', billingModel: 'flat' });
     const first = periodByKey('2026-11');
     let period = first;
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < roundsOf.close; r++) {
       clock.set(new Date(period.end.getTime() + 2 * 3_600_000));
       await Promise.all(
         Array.from({ length: WRITERS }, () => outcome(closeOrgPeriod(deps, closeOrg, period.end.toISOString()))),
@@ -180,7 +188,8 @@ export const races: Scenario = {
       more = cursor !== undefined;
     }
     const sequences = numbers.map((n) => Number(n.split('-').at(-1))).sort((a, b) => a - b);
-    if (sequences.length !== rounds) v.add(`${sequences.length} period invoices for ${rounds} closed periods`);
+    if (sequences.length !== roundsOf.close)
+      v.add(`${sequences.length} period invoices for ${roundsOf.close} closed periods`);
     if (sequences.some((s, i) => s !== i + 1)) v.add('invoice numbers are not 1..n without gaps or duplicates');
 
     lap('freeze');
