@@ -49,9 +49,10 @@ export function stackFunctions(): {
  * Bundles each function with NodejsFunction's options (BUNDLING), in memory, and reports the size of
  * its `index.js`: what `cdk synth` writes, in a second or two instead of a full synth.
  */
-export async function measureBundles(): Promise<BundleSize[]> {
+export async function measureBundles(onBundled?: (done: number, total: number) => void): Promise<BundleSize[]> {
   const out: BundleSize[] = [];
-  for (const fn of stackFunctions()) {
+  const functions = stackFunctions();
+  for (const fn of functions) {
     const result = await build({
       entryPoints: [path.join(REPO_ROOT, fn.entry)],
       bundle: true,
@@ -78,6 +79,7 @@ export async function measureBundles(): Promise<BundleSize[]> {
       bundlesStripeSdk: Object.keys(result.metafile.inputs).some((input) => input.includes('node_modules/stripe/')),
     });
   }
+  onBundled?.(out.length, functions.length);
   return out;
 }
 

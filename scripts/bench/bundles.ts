@@ -6,10 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { measureBundles, NON_STRIPE_BUNDLE_LIMIT_KIB, summarize } from '../../lib/bundle-sizes';
+import { progress } from './progress';
 
 async function main() {
-  process.stderr.write('bundling every function with the stack’s esbuild options…\n');
-  const sizes = (await measureBundles()).sort((a, b) => a.kib - b.kib);
+  const bar = progress('bundling every function with the stack’s esbuild options', 0);
+  const sizes = (await measureBundles((done, total) => bar.update(done, total))).sort((a, b) => a.kib - b.kib);
+  bar.done();
   const all = summarize(sizes);
   const without = summarize(sizes.filter((s) => !s.callsStripe));
   const withStripe = summarize(sizes.filter((s) => s.callsStripe));
