@@ -78,8 +78,8 @@ export async function measureBundles(onBundled?: (done: number, total: number) =
       kib: (js?.contents.byteLength ?? 0) / 1024,
       bundlesStripeSdk: Object.keys(result.metafile.inputs).some((input) => input.includes('node_modules/stripe/')),
     });
+    onBundled?.(out.length, functions.length);
   }
-  onBundled?.(out.length, functions.length);
   return out;
 }
 
