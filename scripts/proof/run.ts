@@ -7,8 +7,10 @@
  *   npm run proof                      every scenario at full counts
  *   npm run proof -- --small           the counts CI runs inside npm test
  *   npm run proof -- --only races      scenarios whose name contains "races"
+ *   npm run proof -- --publish         only rewrite the README's table from proof-results/proof.json
+ * A full run of every scenario rewrites the README's table (between its proof markers) itself.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,11 +20,49 @@ import { runCatalogue } from '../../test/proof/catalogue';
 import { startProofStack } from '../../test/proof/harness';
 import { progress } from '../bench/progress';
 
-const { values } = parseArgs({ options: { small: { type: 'boolean' }, only: { type: 'string', multiple: true } } });
+const { values } = parseArgs({
+  options: { small: { type: 'boolean' }, only: { type: 'string', multiple: true }, publish: { type: 'boolean' } },
+});
 const scale = values.small ? 'small' : 'full';
 const only = values.only;
 
+const ROOT = resolve(__dirname, '../..');
+const RESULTS = join(ROOT, 'proof-results', 'proof.json');
+
+interface ProofReport {
+  scale: string;
+  measured_at: string;
+  machine: { cpus: number; model?: string; node: string };
+  seconds: number;
+  scenarios: { name: string; trials: number; faults: number; violations: number; seconds: number }[];
+}
+
+/** The README's proof table (between its markers), from a full run's report: what was measured, where and when. */
+function publishToReadme(report: ProofReport): void {
+  const [start, end] = ['<!-- proof:start -->', '<!-- proof:end -->'];
+  const readmePath = join(ROOT, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`README.md has no ${start} … ${end} block`);
+  const table = [
+    `Full counts, measured ${report.measured_at.slice(0, 10)} on ${report.machine.cpus} × ${report.machine.model} (Node ${report.machine.node}) in ${(report.seconds / 60).toFixed(1)} min, by \`npm run proof\`:`,
+    '',
+    '| scenario | trials | faults injected | violations | seconds |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...report.scenarios.map((s) => `| ${s.name} | ${s.trials} | ${s.faults} | ${s.violations} | ${s.seconds} |`),
+  ].join('\n');
+  writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${table}\n${readme.slice(to)}`);
+  process.stderr.write("the README's proof table is rewritten\n");
+}
+
 async function main() {
+  if (values.publish) {
+    const report = JSON.parse(readFileSync(RESULTS, 'utf8')) as ProofReport;
+    if (report.scale !== 'full') throw new Error('proof-results/proof.json is not from a full run');
+    publishToReadme(report);
+    return;
+  }
   const started = Date.now();
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -71,9 +111,8 @@ async function main() {
         ...(r.notes?.length ? { notes: r.notes } : {}),
       })),
     };
-    const dir = resolve(__dirname, '../../proof-results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'proof.json'), `${JSON.stringify(out, null, 2)}\n`);
+    mkdirSync(join(ROOT, 'proof-results'), { recursive: true });
+    writeFileSync(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
     console.table(
       out.scenarios.map(({ name, trials, faults, violations, seconds }) => ({
         scenario: name,
@@ -88,6 +127,7 @@ async function main() {
     console.log(
       `${scale} counts, ${out.seconds.toFixed(0)} s on ${machine.cpus} × ${machine.model} — proof-results/proof.json`,
     );
+    if (scale === 'full' && !only) publishToReadme(out);
     process.exitCode = reports.some((r) => r.violations > 0) ? 1 : 0;
   } finally {
     await stack.close();
