@@ -154,12 +154,23 @@ export const time: Scenario = {
         },
       },
     };
-    await twiceAtOnce(() => deliverPendingNotices(counting));
-    await deliverPendingNotices(counting);
+    const noticeOf = new Map<string, string>();
     for (const org of noticeOrgs) {
-      trials += 4;
       const listed = await deps.notices.listNotices(org, { limit: 10 });
       const notice = listed.data.find((x) => x.cause === `proof:${org}`);
+      if (notice) noticeOf.set(org, notice.id);
+    }
+    const mailed = (noticeId: string) => [...sent.keys()].some((k) => k.startsWith(`${noticeId}|`));
+    await twiceAtOnce(() => deliverPendingNotices(counting));
+    await deliverPendingNotices(counting);
+    // A run serves the longest-waiting orgs first, a bounded number of them: in a table other scenarios
+    // filled with pending notices, later runs (the schedule's next minutes) reach these orgs.
+    for (let run = 0; run < 1_000 && [...noticeOf.values()].some((id) => !mailed(id)); run++) {
+      await deliverPendingNotices(counting);
+    }
+    for (const org of noticeOrgs) {
+      trials += 4;
+      const notice = noticeOf.has(org) ? { id: noticeOf.get(org)! } : undefined;
       const count = notice
         ? [...sent.entries()].filter(([k]) => k.startsWith(`${notice.id}|`)).reduce((s, [, c]) => s + c, 0)
         : 0;
