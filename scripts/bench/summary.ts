@@ -77,13 +77,18 @@ function rows(): Row[] {
   ]);
 
   const exported = read('export');
+  const build = exported?.build as Json | undefined;
   add('export', 'npm run bench:export', exported, [
     [
-      'document MB (gzip MB)',
-      `${exported?.document_mb ?? exported?.mb ?? '?'} (${exported?.gzip_mb ?? exported?.compressed_mb ?? '?'})`,
+      `document MB (gzip MB), ${exported?.seeded?.invoices} invoices, ${exported?.seeded?.audit_entries} audit entries`,
+      `${build?.document_mb} (${build?.gzip_mb})`,
     ],
-    ['MB/s', String(exported?.mb_per_s ?? '?')],
-    ['peak RSS MB of the build', String(exported?.peak_rss_mb ?? '?'), '≤ 256'],
+    [
+      'build seconds (MB/s)',
+      `${build?.seconds} (${build?.mb_per_s})`,
+      `of Lambda's 15 min: ${exported?.targets?.time_used_of_timeout}`,
+    ],
+    ['peak RSS MB of the build', String(build?.peak_rss_mb), `≤ 256: ${yes(exported?.targets?.peak_within)}`],
   ]);
 
   const forecast = read('forecast');

@@ -110,9 +110,22 @@ export class S3ExportFiles implements ExportFiles {
   }
 }
 
-/** Writes with backpressure: waits for `drain` when the stream's buffer is full. */
-async function write(stream: Writable, bytes: Buffer): Promise<void> {
-  if (!stream.write(bytes)) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+/**
+ * Writes with backpressure: waits for `drain` when the stream's buffer is full (or `close`: a destroyed
+ * stream never drains). The wait that lost the race is cancelled: left pending, each full buffer would
+ * leave a `close` and an `error` listener behind, thousands over a large document.
+ */
+export async function write(stream: Writable, bytes: Buffer): Promise<void> {
+  if (stream.write(bytes)) return;
+  const settled = new AbortController();
+  try {
+    await Promise.race([
+      once(stream, 'drain', { signal: settled.signal }),
+      once(stream, 'close', { signal: settled.signal }),
+    ]);
+  } finally {
+    settled.abort();
+  }
 }
 
 /** Locally the endpoint is fauxqs's S3: path-style, since `<bucket>.127.0.0.1` does not resolve. */

@@ -81,6 +81,7 @@ export function planPaymentMethodMirror(
   const upserts: PaymentMethodMirror[] = [];
   for (const method of snapshot.methods) {
     const existing = byId.get(method.id);
+    const unchanged = existing !== undefined && sameDisplay(existing, method, snapshot);
     const next: PaymentMethodMirror = {
       id: method.id,
       orgId: snapshot.orgId,
@@ -91,9 +92,11 @@ export function planPaymentMethodMirror(
       ...(method.expYear !== undefined ? { expYear: method.expYear } : {}),
       isDefault: method.id === snapshot.defaultPaymentMethodId,
       createdAt: method.createdAt,
-      updatedAt: existing && sameDisplay(existing, method, snapshot) ? existing.updatedAt : snapshot.observedAt,
+      updatedAt: unchanged ? existing.updatedAt : snapshot.observedAt,
     };
-    if (!existing || existing.updatedAt !== next.updatedAt) upserts.push(next);
+    // A change is a difference in what is shown, never a different timestamp: two re-reads at the same
+    // instant (a card attached, then made the default, within one clock tick) must not drop the second.
+    if (!unchanged) upserts.push(next);
   }
   const attached = new Set(snapshot.methods.map((m) => m.id));
   const deletes = current.filter((m) => !attached.has(m.id)).map((m) => m.id);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import Ajv2020 from 'ajv/dist/2020';
+import Stripe from 'stripe';
+import { collectInvoice } from '../../../functions/collection/app/collect-invoices';
 import { advanceContracts } from '../../../functions/contracts/app/advance-contracts';
 import { buildExport } from '../../../functions/export/app/build-export';
 import { SECTIONS } from '../../../functions/export/domain/document';
@@ -9,30 +11,45 @@ import { closeOrgPeriod } from '../../../functions/invoicing/app/close-period';
 import { fixedClock } from '../../../functions/kernel/clock';
 import { loadConfig } from '../../../functions/kernel/config';
 import { periodByKey } from '../../../functions/kernel/period';
-import { reconcileStripeEvent } from '../../../functions/payments/app/reconcile-stripe-event';
+import { stripeOptions } from '../../../functions/kernel/stripe/client';
+import { reconcileStripeEvent, type StripeEventEnvelope } from '../../../functions/payments/app/reconcile-stripe-event';
 import { handler as consumeUsage } from '../../../functions/usage/queue/consume-usage';
+import { type StripeSandbox, startStripeSandbox } from '../../../scripts/stripe-sandbox';
 import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
-import { StripeModel } from '../../support/stripe-model';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
-import { seedDefaultPaymentMethod } from '../support/seed';
 import { run, sqsEvent, tokens, tool } from '../support/usage';
 
 /**
  * The billing export on real parts, for an org driven through a month with the real use cases and an
- * injected clock: a subscription bought and upgraded, usage (and a rejected event), budgets that trip,
- * contacts, billing settings, a dispute opened and won, the period close, an enterprise contract signed
- * and activated. The export's sections must equal what the API lists, and the document must validate
- * against its published JSON Schema. The build is the exports consumer's use case, run here directly (the
- * exports queue is shared by every test worker).
+ * injected clock: a card saved through a SetupIntent, a subscription bought and upgraded, usage (and a
+ * rejected event), budgets that trip, contacts, billing settings, a threshold invoice charged and paid, a
+ * dispute on its charge opened and won, a second card made the default that declines, the period close
+ * whose invoice then fails to charge (the org enters dunning), and an enterprise contract signed and
+ * activated. The export's sections must equal what the API lists, and the document must validate against
+ * its published JSON Schema. The build is the exports consumer's use case, run here directly (the exports
+ * queue is shared by every test worker).
+ *
+ * Stripe is the sandbox, on the product clock. Its events are reconciled in process, in order, by the
+ * same use case the Stripe-events consumer runs (webhooks → queue → poller is collection-e2e's subject;
+ * skipping it keeps this file fast), and invoices are charged by the collection schedule's use case.
  */
+const SECRET_KEY = 'sk_test_export_0123456789';
+const WEBHOOK_SECRET = 'whsec_export_0123456789';
+/** USD 15.00: the tool calls of 10 November (USD 20.00) pass it; the rest of November does not again. */
+const THRESHOLD_MINOR = 1_500;
 const clock = fixedClock('2026-11-02T00:00:00.000Z');
 let api: TestApi;
 let deps: Deps;
+let sandbox: StripeSandbox;
+let stripe: Stripe;
 let org: TestOrg;
 let other: TestOrg;
 let doc: Record<string, any>;
 let job: Record<string, any>;
 let text: string;
+/** The threshold invoice paid with the first card, and the period invoice the second card failed to pay. */
+let paidId: string;
+let failedId: string;
 
 const at = (iso: string) => new Date(iso);
 async function count(body: unknown[]) {
@@ -54,21 +71,57 @@ async function all(key: string, query: Record<string, string | number> = {}) {
   return out;
 }
 
+const reconciled = new Set<string>();
+/** Every Stripe event not reconciled yet, in Stripe's order, as its webhook body arrives (JSON). */
+async function reconcileStripe() {
+  for (const event of sandbox.control.store.events.all()) {
+    if (reconciled.has(event.id)) continue;
+    reconciled.add(event.id);
+    const envelope: StripeEventEnvelope = JSON.parse(JSON.stringify(event));
+    expect([event.type, await reconcileStripeEvent(deps, envelope)]).not.toEqual([event.type, 'failed']);
+  }
+}
+
+/** A card saved as Stripe.js saves it (the org's SetupIntent confirmed with a test card), then mirrored. */
+async function saveCard(testCard: string): Promise<string> {
+  const intent = await call('POST /v1/orgs/{org}/payment-methods/setup-intents');
+  expect(intent.status).toBe(201);
+  const confirmed = await stripe.setupIntents.confirm(intent.body.id, { payment_method: testCard });
+  await reconcileStripe();
+  return confirmed.payment_method as string;
+}
+
+/** The collection schedule's work for one invoice (mirror to Stripe, charge the default card), reconciled. */
+async function collect(invoiceId: string) {
+  expect(await collectInvoice(deps, { orgId: org.id, invoiceId })).toBe('charged');
+  await reconcileStripe();
+  return (await call('GET /v1/orgs/{org}/invoices/{id}', { params: { id: invoiceId } })).body;
+}
+
 async function driveAMonth() {
   org = await api.newOrg({ name: 'Export Co' });
   other = await api.newOrg();
-  await seedDefaultPaymentMethod(org.id, deps);
+  const visa = await saveCard('pm_card_visa');
   expect(
     (
       await call('POST /v1/orgs/{org}/contacts', {
-        body: { name: 'Finance', email: 'finance@export.example', notice_kinds: ['invoice', 'budget'] },
+        body: {
+          name: 'Finance',
+          email: 'finance@export.example',
+          notice_kinds: ['invoice', 'budget', 'payment_failed'],
+        },
       })
     ).status,
   ).toBe(201);
   expect(
     (
       await call('PUT /v1/orgs/{org}/billing-settings', {
-        body: { legal_name: 'Export Co Ltd', memo: 'PO 4711', tax_ids: [{ type: 'gb_vat', value: 'GB123456789' }] },
+        body: {
+          legal_name: 'Export Co Ltd',
+          memo: 'PO 4711',
+          tax_ids: [{ type: 'gb_vat', value: 'GB123456789' }],
+          invoice_threshold_minor: THRESHOLD_MINOR,
+        },
       })
     ).status,
   ).toBe(200);
@@ -88,11 +141,17 @@ async function driveAMonth() {
     ).status,
   ).toBe(201);
 
+  // Usage past the org's threshold: an interim invoice, charged to the card and paid.
   clock.set('2026-11-10T12:00:00.000Z');
   await count([
     tool(org.id, 'nov-tools', at('2026-11-10T10:00:00.000Z'), 70_000, { agent_id: 'agent_a' }),
     tokens(org.id, 'nov-tokens', at('2026-11-10T11:00:00.000Z'), 200_000, 50_000, { agent_id: 'agent_b' }),
   ]);
+  const interim = (await all('GET /v1/orgs/{org}/invoices')).filter((i) => i.kind === 'threshold');
+  expect(interim).toHaveLength(1);
+  paidId = interim[0].id;
+  const paid = await collect(paidId);
+  expect(paid).toMatchObject({ status: 'paid', payment_attempts: [{ outcome: 'succeeded', payment_method_id: visa }] });
   // A rejected event: quarantined with its reason.
   await count([{ id: 'bad', org_id: org.id, type: 'llm_tokens', timestamp: 'yesterday' }]);
 
@@ -101,20 +160,22 @@ async function driveAMonth() {
   clock.set('2026-11-20T00:00:00.000Z');
   await count([run(org.id, 'nov-runs', at('2026-11-19T09:00:00.000Z'), { count: 400, agent_id: 'agent_a' })]);
 
-  // A dispute opened and won, reconciled from Stripe's events.
-  const stripe = new StripeModel(`cus_export_${org.id}`, org.id);
-  await deps.stripeCustomers.link(org.id, stripe.customerId);
-  const reconcile = { ...deps, clock: stripe.clock, paymentGateway: stripe };
-  stripe.apply({ kind: 'dispute', status: 'needs_response' });
-  stripe.apply({ kind: 'dispute', status: 'won' });
-  for (const event of stripe.events) await reconcileStripeEvent(reconcile, event);
+  // The card network disputes the interim invoice's charge; the dispute is won.
+  const dispute = sandbox.control.openDispute(paid.payment_attempts[0].id, 'fraudulent');
+  sandbox.control.closeDispute(dispute.id, 'won');
+  await reconcileStripe();
 
-  // November closes after the late-event grace.
-  clock.set('2026-12-01T01:30:00.000Z');
-  expect(await closeOrgPeriod(deps, org.id, periodByKey('2026-11').end.toISOString())).toBe('closed');
+  // A second card, made the default: it declines every charge.
+  clock.set('2026-11-25T00:00:00.000Z');
+  const failing = await saveCard('pm_card_chargeCustomerFail');
+  expect((await call('POST /v1/orgs/{org}/payment-methods/{id}/default', { params: { id: failing } })).status).toBe(
+    200,
+  );
+  await reconcileStripe();
 
-  // An enterprise contract, signed in December, in force from the 15th.
-  clock.set('2026-12-05T00:00:00.000Z');
+  // An enterprise contract, signed in November (before the failed payment below freezes new spend), in
+  // force from 15 December.
+  clock.set('2026-11-26T00:00:00.000Z');
   const created = await api.request('POST /v1/orgs/{org}/contracts', {
     token: org.platform,
     params: { org: org.id },
@@ -139,6 +200,20 @@ async function driveAMonth() {
     });
   expect((await step({ action: 'submit' }, org.platform)).status).toBe(200);
   expect((await step({ action: 'sign', signatory: { name: 'Ada', email: 'ada@export.example' } })).status).toBe(200);
+
+  // November closes after the late-event grace; its invoice is charged to the declining card.
+  clock.set('2026-12-01T01:30:00.000Z');
+  expect(await closeOrgPeriod(deps, org.id, periodByKey('2026-11').end.toISOString())).toBe('closed');
+  const period = (await all('GET /v1/orgs/{org}/invoices')).filter((i) => i.kind === 'period');
+  expect(period).toHaveLength(1);
+  failedId = period[0].id;
+  const failed = await collect(failedId);
+  expect(failed).toMatchObject({
+    status: 'open',
+    payment_attempts: [{ outcome: 'failed', payment_method_id: failing }],
+  });
+  expect((await call('GET /v1/orgs/{org}/billing-status')).body.dunning_state).toBe('past_due');
+
   clock.set('2026-12-15T00:30:00.000Z');
   await advanceContracts(deps);
   clock.set('2026-12-18T00:00:00.000Z');
@@ -147,6 +222,16 @@ async function driveAMonth() {
 }
 
 beforeAll(async () => {
+  sandbox = await startStripeSandbox({
+    port: 0,
+    webhookSecret: WEBHOOK_SECRET,
+    apiKey: SECRET_KEY,
+    clock: () => clock.now(),
+  });
+  process.env.STRIPE_API_URL = sandbox.url;
+  process.env.STRIPE_SECRET_KEY = SECRET_KEY;
+  process.env.STRIPE_WEBHOOK_SECRETS = WEBHOOK_SECRET;
+  stripe = new Stripe(SECRET_KEY, stripeOptions({ stripeApiUrl: sandbox.url }));
   deps = buildDeps(loadConfig(), clock);
   setDepsForTesting(deps);
   api = await startTestApi();
@@ -167,7 +252,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   setDepsForTesting(undefined);
-  await api.close();
+  await api?.close();
+  await sandbox?.close();
 });
 
 describe('the billing export of an org driven through a month', () => {
@@ -216,6 +302,38 @@ describe('the billing export of an org driven through a month', () => {
     }
   });
 
+  it('carries each invoice’s status and payment attempts as GET …/invoices/{id} does: one paid, one failed', async () => {
+    const exported = (id: string) => doc.invoices.find((i: any) => i.id === id);
+    for (const id of [paidId, failedId]) {
+      const detail = (await call('GET /v1/orgs/{org}/invoices/{id}', { params: { id } })).body;
+      const { status, amount_paid_minor, paid_at, stripe_invoice_id, payment_attempts } = exported(id);
+      expect({ status, amount_paid_minor, paid_at, stripe_invoice_id, payment_attempts }).toEqual({
+        status: detail.status,
+        amount_paid_minor: detail.amount_paid_minor,
+        paid_at: detail.paid_at,
+        stripe_invoice_id: detail.stripe_invoice_id,
+        payment_attempts: detail.payment_attempts,
+      });
+    }
+    expect(exported(paidId)).toMatchObject({
+      kind: 'threshold',
+      status: 'paid',
+      payment_attempts: [{ outcome: 'succeeded', decline_code: null }],
+    });
+    expect(exported(failedId)).toMatchObject({
+      kind: 'period',
+      status: 'open',
+      amount_paid_minor: 0,
+      payment_attempts: [{ outcome: 'failed', decline_code: 'generic_decline' }],
+    });
+    // The failure is in the rest of the document too: dunning, its notice and its audit entry.
+    expect(doc.billing_status).toMatchObject({ dunning_state: 'past_due', freeze_reasons: ['dunning'] });
+    expect(doc.notices.map((n: any) => n.cause)).toContain(
+      `payment_failed:${failedId}:${exported(failedId).payment_attempts[0].id}`,
+    );
+    expect(doc.audit_trail.map((e: any) => e.action)).toContain('dunning.past_due');
+  });
+
   it('holds the same audit trail as GET …/audit, oldest first', async () => {
     const listed = (await all('GET /v1/orgs/{org}/audit')).filter((e) => e.at <= doc.generated_at).reverse();
     expect(listed.length).toBeGreaterThan(5);
@@ -246,9 +364,12 @@ describe('the billing export of an org driven through a month', () => {
         xs.map((r) => `${r.day}|${r.meter}|${r.model || ''}|${r.quantity}`).sort((a, b) => (a < b ? -1 : 1));
       expect(rows(p.days)).toEqual(rows(report.rows));
     }
-    // November as invoiced: the usage lines of its period invoice bill exactly the rated usage.
-    const novInvoice = doc.invoices.find((i: any) => i.kind === 'period' && i.period.start === periods[0].period.start);
-    const usageBilled = novInvoice.lines
+    // November as invoiced: the usage lines of its invoices (the interim one, then the period's) bill
+    // exactly the rated usage.
+    const november = doc.invoices.filter((i: any) => i.period.start === periods[0].period.start);
+    expect(november.map((i: any) => i.kind).sort()).toEqual(['period', 'threshold']);
+    const usageBilled = november
+      .flatMap((i: any) => i.lines)
       .filter((l: any) => l.kind === 'usage')
       .reduce((s: number, l: any) => s + l.amount_minor, 0);
     expect(usageBilled).toBe(periods[0].total.amount_minor);
@@ -290,12 +411,30 @@ describe('the billing export of an org driven through a month', () => {
   it('holds the dispute, payment-method summaries (brand, last4, expiry only), contacts, notices, budgets and quarantined events', async () => {
     const status = (await call('GET /v1/orgs/{org}/billing-status')).body;
     expect(doc.billing_status).toEqual(status);
+    const paidAttempt = doc.invoices.find((i: any) => i.id === paidId).payment_attempts[0];
     expect(doc.disputes).toEqual([
-      expect.objectContaining({ id: status.disputes[0].id, status: 'won', amount_minor: 4_200, currency: 'USD' }),
+      expect.objectContaining({
+        id: status.disputes[0].id,
+        charge_id: paidAttempt.id,
+        status: 'won',
+        amount_minor: paidAttempt.amount_minor,
+        currency: 'USD',
+      }),
     ]);
-    expect(doc.payment_methods).toEqual([
-      { id: `pm_test_${org.id}`, brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2030, is_default: true },
+    const summary = ({ id, brand, last4, exp_month, exp_year, is_default }: any) => ({
+      id,
+      brand,
+      last4,
+      exp_month,
+      exp_year,
+      is_default,
+    });
+    expect(doc.payment_methods).toEqual((await all('GET /v1/orgs/{org}/payment-methods')).map(summary));
+    expect(doc.payment_methods.map((m: any) => [m.last4, m.is_default])).toEqual([
+      ['4242', false],
+      ['0341', true],
     ]);
+    for (const m of doc.payment_methods) expect(Object.keys(m)).toEqual(Object.keys(summary(m)));
     expect(doc.contacts).toEqual(await all('GET /v1/orgs/{org}/contacts'));
     expect(doc.notices).toEqual((await all('GET /v1/orgs/{org}/notifications')).reverse());
     expect(doc.notices.map((n: any) => n.kind)).toContain('budget');

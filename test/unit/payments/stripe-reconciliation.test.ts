@@ -202,6 +202,50 @@ describe('planning the mirror and disputes', () => {
     expect(plan.upserts.map((m) => [m.id, m.isDefault])).toEqual([['pm_1', true]]);
   });
 
+  it('applies a new default observed at the same instant as the previous snapshot', () => {
+    const at = '2026-11-25T00:00:00.000Z';
+    const second = { ...method, id: 'pm_2', createdAt: at };
+    const attached = planPaymentMethodMirror(
+      [
+        {
+          id: 'pm_1',
+          orgId: 'org',
+          type: 'card',
+          brand: 'visa',
+          last4: '4242',
+          isDefault: true,
+          createdAt: method.createdAt,
+          updatedAt: method.createdAt,
+        },
+      ],
+      method.createdAt,
+      { ...snapshot(at), methods: [method, second] },
+    );
+    expect(attached.upserts.map((m) => [m.id, m.isDefault])).toEqual([['pm_2', false]]);
+    const current = [
+      {
+        id: 'pm_1',
+        orgId: 'org',
+        type: 'card',
+        brand: 'visa',
+        last4: '4242',
+        isDefault: true,
+        createdAt: method.createdAt,
+        updatedAt: method.createdAt,
+      },
+      ...attached.upserts,
+    ];
+    const defaulted = planPaymentMethodMirror(current, at, {
+      ...snapshot(at),
+      defaultPaymentMethodId: 'pm_2',
+      methods: [method, second],
+    });
+    expect(defaulted.upserts.map((m) => [m.id, m.isDefault])).toEqual([
+      ['pm_1', false],
+      ['pm_2', true],
+    ]);
+  });
+
   it('never reopens a dispute with a view older than the one on record', () => {
     const dispute = {
       id: 'dp',
