@@ -7,12 +7,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { replaceReadmeBlock } from './readme-block';
 
 const ROOT = resolve(__dirname, '../..');
 const RESULTS = join(ROOT, 'bench-results');
-const START = '<!-- bench:start -->';
-const END = '<!-- bench:end -->';
 
+// biome-ignore lint/suspicious/noExplicitAny: each benchmark's JSON has its own shape; a missing field prints as such
 type Json = Record<string, any>;
 interface Row {
   readonly benchmark: string;
@@ -131,12 +131,7 @@ function main(): void {
     '| --- | --- | --- | --- | --- |',
     ...all.map((r) => `| ${r.benchmark} | ${r.figure} | ${r.value} | ${r.target ?? ''} | \`${r.command}\` |`),
   ].join('\n');
-  const readmePath = join(ROOT, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${START} … ${END} block`);
-  writeFileSync(readmePath, `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`);
+  replaceReadmeBlock('bench', table);
   console.table(
     all.map(({ benchmark, figure, value, target }) => ({ benchmark, figure, value, target: target ?? '' })),
   );

@@ -19,6 +19,7 @@ import globalTeardown from '../../test/integration/global-teardown.mjs';
 import { runCatalogue } from '../../test/proof/catalogue';
 import { startProofStack } from '../../test/proof/harness';
 import { progress } from '../bench/progress';
+import { replaceReadmeBlock } from '../bench/readme-block';
 
 const { values } = parseArgs({
   options: { small: { type: 'boolean' }, only: { type: 'string', multiple: true }, publish: { type: 'boolean' } },
@@ -39,12 +40,6 @@ interface ProofReport {
 
 /** The README's proof table (between its markers), from a full run's report: what was measured, where and when. */
 function publishToReadme(report: ProofReport): void {
-  const [start, end] = ['<!-- proof:start -->', '<!-- proof:end -->'];
-  const readmePath = join(ROOT, 'README.md');
-  const readme = readFileSync(readmePath, 'utf8');
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README.md has no ${start} … ${end} block`);
   const table = [
     `Full counts, measured ${report.measured_at.slice(0, 10)} on ${report.machine.cpus} × ${report.machine.model} (Node ${report.machine.node}) in ${(report.seconds / 60).toFixed(1)} min, by \`npm run proof\`:`,
     '',
@@ -52,7 +47,7 @@ function publishToReadme(report: ProofReport): void {
     '| --- | ---: | ---: | ---: | ---: |',
     ...report.scenarios.map((s) => `| ${s.name} | ${s.trials} | ${s.faults} | ${s.violations} | ${s.seconds} |`),
   ].join('\n');
-  writeFileSync(readmePath, `${readme.slice(0, from + start.length)}\n${table}\n${readme.slice(to)}`);
+  replaceReadmeBlock('proof', table);
   process.stderr.write("the README's proof table is rewritten\n");
 }
 
