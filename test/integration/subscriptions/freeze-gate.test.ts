@@ -97,10 +97,18 @@ describe('purchases and the freeze gate', () => {
         const org = await orgWithCard();
         await createSubscription(deps, admin, { orgId: org, planId: 'team', currency: 'USD', billingModel: 'metered' });
         let frozenAt: number | undefined;
-        const freeze = new Promise((r) => setTimeout(r, 5 + Math.random() * 30)).then(async () => {
-          await addFreezeReason(deps, disputes, org, 'dunning');
-          frozenAt = performance.now();
+        // The freeze lands a few ms after this org's first purchase committed, whatever the machine's
+        // load: purchases are then in flight on both sides of it.
+        let firstCommit: () => void = () => {};
+        const committedOnce = new Promise<void>((r) => {
+          firstCommit = r;
         });
+        const freeze = committedOnce
+          .then(() => new Promise((r) => setTimeout(r, Math.random() * 30)))
+          .then(async () => {
+            await addFreezeReason(deps, disputes, org, 'dunning');
+            frozenAt = performance.now();
+          });
         const late: string[] = [];
         let committed = 0;
         // Metered → flat is a purchase (a dearer model); flat → metered is not, and must never be blocked.
@@ -113,11 +121,13 @@ describe('purchases and the freeze gate', () => {
           );
           if (outcome === 'committed') {
             committed += 1;
+            firstCommit();
             await changeSubscription(deps, admin, { orgId: org, billingModel: 'metered' });
           }
           if (startedAfterFreeze) late.push(outcome);
           if (frozenAt !== undefined && late.length >= 3) break;
         }
+        firstCommit(); // never left waiting: a run with no commit fails below, not by timeout
         await freeze;
         return { late, committed };
       }),
