@@ -21,11 +21,16 @@ import { type PeriodRating, type RatingStretch, ratePeriod, stretchIndexOf } fro
  *  4. Noise: the lower quartile of consecutive complete days' log differences (jumps only inflate them),
  *     shrunk towards a prior of ±50 % while few days were seen.
  *  5. Trend: Theil–Sen over at least ten complete days, when beyond twice its standard error, continued
- *     from the rates' lag over the remaining days. The rest of today follows yesterday's daily cycle.
- *  6. The interval: day-to-day noise over the remaining days, the uncertainty of the rate (its standard
+ *     from the rates' lag over the remaining days.
+ *  6. Parts of days: any part of a day (the rest of today, today so far, the trailing 24 hours' part of
+ *     yesterday, the first day of terms that started mid-day) counts as the share of a day's spend its
+ *     hours hold by yesterday's daily cycle, by the clock only when yesterday was not all observed under
+ *     these terms. So the trailing 24 hours are always one whole cycle: a business-hours org read at noon
+ *     is not mistaken for one that sped up because yesterday afternoon held 70 % of its day.
+ *  7. The interval: day-to-day noise over the remaining days, the uncertainty of the rate (its standard
  *     error from what was observed, and w(1 − w)·(trailing − average)² for not knowing which rate holds)
  *     and of the trend; ±1.2816 σ (80 %). Never below what is spent; a point only without any usage.
- *  7. Quantities: the remaining usage is projected cell by cell (agent, connection, meter, model) with
+ *  8. Quantities: the remaining usage is projected cell by cell (agent, connection, meter, model) with
  *     the same weight, in the current stretch, and rated with the period's included usage and tiers, so
  *     the projected money is exact for the projected usage.
  */
