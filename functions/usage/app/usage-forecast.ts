@@ -71,7 +71,8 @@ export interface Forecast extends Projected {
 export const METHOD_DESCRIPTION =
   'Burn rate measured from when the current terms started (over at least a day), in list value: the period-to-date average, ' +
   'moved towards the trailing 24 hours only as far as they differ by more than the day-to-day noise (weight 1 − 4/z²), ' +
-  'with weekend factors and a Theil–Sen trend when they are significant. The remaining usage is projected cell by cell and ' +
+  'with weekend factors and a Theil–Sen trend when they are significant; parts of days count as the share of a day’s spend ' +
+  'their hours hold by yesterday’s daily cycle, not of the clock. The remaining usage is projected cell by cell and ' +
   'rated with the period’s included usage and tiers. 80 % interval: day-to-day noise, the rate’s uncertainty and the trend’s, ±1.28 σ, never below the spend so far.';
 
 /**

@@ -21,11 +21,16 @@ import { type PeriodRating, type RatingStretch, ratePeriod, stretchIndexOf } fro
  *  4. Noise: the lower quartile of consecutive complete days' log differences (jumps only inflate them),
  *     shrunk towards a prior of ±50 % while few days were seen.
  *  5. Trend: Theil–Sen over at least ten complete days, when beyond twice its standard error, continued
- *     from the rates' lag over the remaining days. The rest of today follows yesterday's daily cycle.
- *  6. The interval: day-to-day noise over the remaining days, the uncertainty of the rate (its standard
+ *     from the rates' lag over the remaining days.
+ *  6. Parts of days: any part of a day (the rest of today, today so far, the trailing 24 hours' part of
+ *     yesterday, the first day of terms that started mid-day) counts as the share of a day's spend its
+ *     hours hold by yesterday's daily cycle, by the clock only when yesterday was not all observed under
+ *     these terms. So the trailing 24 hours are always one whole cycle: a business-hours org read at noon
+ *     is not mistaken for one that sped up because yesterday afternoon held 70 % of its day.
+ *  7. The interval: day-to-day noise over the remaining days, the uncertainty of the rate (its standard
  *     error from what was observed, and w(1 − w)·(trailing − average)² for not knowing which rate holds)
  *     and of the trend; ±1.2816 σ (80 %). Never below what is spent; a point only without any usage.
- *  7. Quantities: the remaining usage is projected cell by cell (agent, connection, meter, model) with
+ *  8. Quantities: the remaining usage is projected cell by cell (agent, connection, meter, model) with
  *     the same weight, in the current stretch, and rated with the period's included usage and tiers, so
  *     the projected money is exact for the projected usage.
  */
@@ -169,22 +174,28 @@ export function forecastPeriod(input: ForecastInput): PeriodForecast {
   const trailingCells = trailingRows.flatMap((h) => h.cells);
   const trailingValue = listValue(sheet, trailingCells);
 
-  // The part of today still to come, by the daily cycle of yesterday (a complete day, so its level
-  // cancels out), or by the clock when yesterday was not all observed under these terms.
+  // The daily cycle: yesterday's hour rows (a complete day under these terms, so its level cancels out).
+  // Any part of a day counts as the share of the day's spend its hours hold by that cycle, not as its
+  // share of the clock: a business-hours org has spent ~30 % of its day by noon, and the rest of today,
+  // the trailing 24 hours' part of yesterday, the first day of new terms all follow the same cycle. By
+  // the clock when yesterday was not all observed under these terms (no cycle known).
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   const yesterday = today - DAY_MS;
-  let restOfToday = (today + DAY_MS - now) / DAY_MS;
-  const yesterdayRows = [...input.recentHours]
+  const cycle = [...input.recentHours]
     .map(([hour, cells]) => ({ at: Date.parse(`${hour}:00:00.000Z`), cells: cells.filter(inCurrent) }))
-    .filter((h) => h.at >= yesterday && h.at < today);
-  const yesterdayValue = listValue(
-    sheet,
-    yesterdayRows.flatMap((h) => h.cells),
-  );
-  if (since <= yesterday && yesterdayValue > 0) {
-    const sameHoursLater = yesterdayRows.filter((h) => h.at + DAY_MS >= now).flatMap((h) => h.cells);
-    restOfToday = listValue(sheet, sameHoursLater) / yesterdayValue;
-  }
+    .filter((h) => h.at >= yesterday && h.at < today)
+    .map((h) => ({ offset: h.at - yesterday, value: listValue(sheet, h.cells) }));
+  const cycleValue = cycle.reduce((s_, h) => s_ + h.value, 0);
+  const cycleKnown = since <= yesterday && cycleValue > 0;
+  /** The share of a day's spend in the time of day [from, to) (ms after midnight); by the clock within an hour. */
+  const dayShare = (from: number, to: number) => {
+    if (!cycleKnown) return (to - from) / DAY_MS;
+    let v = 0;
+    for (const h of cycle)
+      v += (h.value * Math.max(0, Math.min(h.offset + HOUR_MS, to) - Math.max(h.offset, from))) / HOUR_MS;
+    return v / cycleValue;
+  };
+  const restOfToday = dayShare(now - today, DAY_MS);
 
   // Day-to-day noise on the log scale (usage varies by ratios), from consecutive complete days. A
   // burst, a runaway or a weekend only ever inflates these differences, so the noise is read off their
@@ -229,13 +240,13 @@ export function forecastPeriod(input: ForecastInput): PeriodForecast {
     }
   }
   const factorAt = (t: number) => (isWeekend(t) ? weekendFactor : weekdayFactor);
-  /** Σ weekday factor × share of the day, over [a, b); today's share by its daily cycle. */
+  /** Σ weekday factor × share of the day, over [a, b); a part of a day by the daily cycle. */
   const seasonalDays = (a: number, b: number) => {
     let s_ = 0;
     for (let t = Math.floor(a / DAY_MS) * DAY_MS; t < b; t += DAY_MS) {
-      const clock = (Math.min(t + DAY_MS, b) - Math.max(t, a)) / DAY_MS;
-      const share = t === today && b === now && a <= today ? 1 - restOfToday : clock;
-      s_ += share * factorAt(t);
+      const from = Math.max(t, a) - t;
+      const to = Math.min(t + DAY_MS, b) - t;
+      s_ += (from === 0 && to === DAY_MS ? 1 : dayShare(from, to)) * factorAt(t);
     }
     return s_;
   };

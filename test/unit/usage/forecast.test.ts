@@ -101,6 +101,40 @@ describe('the blended burn rate forecast', () => {
     expect(f.projected.totalMinor).toBeLessThan(1.03 * 20 * 24_000 * 1.5);
   });
 
+  it('counts a part of a day as the share of the daily cycle its hours hold, not of the clock', () => {
+    // A business-hours org: 2,000 runs an hour from 09:00 to 18:00 UTC, 200 otherwise (21,600 a day,
+    // 83 % of it in business hours), a little day-to-day variation.
+    const hourOf = (t: number) => new Date(t).getUTCHours();
+    const cycle = (t: number) => (hourOf(t) >= 9 && hourOf(t) < 18 ? 2_000 : 200) * (1 + (dayIndex(t) % 3) * 0.02);
+    const perDay = 9 * 2_000 + 15 * 200;
+    // Read at noon: the trailing 24 hours are one whole cycle (yesterday from noon, today until noon), so
+    // the trailing rate is the org's daily level, not the 1.15× it reads when half a day of the clock
+    // stands for the 61 % of the day's spend that yesterday afternoon holds.
+    const noon = forecastPeriod(inputAt(new Date('2026-11-16T12:00:00Z'), cycle));
+    expect(noon.inputs.trailingRatePerDay / noon.inputs.averageRatePerDay).toBeGreaterThan(0.97);
+    expect(noon.inputs.trailingRatePerDay / noon.inputs.averageRatePerDay).toBeLessThan(1.03);
+    expect(noon.inputs.trailingWeight).toBe(0);
+    expect(noon.projected.totalMinor).toBeGreaterThan(0.98 * 30 * perDay * 1.02 * 1.5);
+    expect(noon.projected.totalMinor).toBeLessThan(1.02 * 30 * perDay * 1.02 * 1.5);
+    // New terms from 09:00: their first day holds 89 % of a day's spend (all of its business hours), not
+    // the 62.5 % of the clock, so the average over five days and 15 hours is not inflated by 6 %.
+    const switchAt = Date.parse('2026-11-11T09:00:00Z');
+    const stretches: RatingStretch[] = [
+      { from: period.start.toISOString(), sheet: free },
+      { from: new Date(switchAt).toISOString(), sheet: pro },
+    ];
+    const fresh = forecastPeriod(
+      inputAt(
+        new Date('2026-11-16T00:00:00Z'),
+        (t) => (t < switchAt ? 0 : cycle(t)),
+        stretches,
+        (t) => (t < switchAt ? undefined : new Date(switchAt).toISOString()),
+      ),
+    );
+    expect(fresh.inputs.averageRatePerDay / 1.5).toBeGreaterThan(0.98 * perDay);
+    expect(fresh.inputs.averageRatePerDay / 1.5).toBeLessThan(1.02 * 1.04 * perDay);
+  });
+
   it('answers a single point only for a period without usage', () => {
     const none = forecastPeriod(inputAt(new Date('2026-11-16T00:00:00Z'), () => 0));
     expect([none.low.totalMinor, none.projected.totalMinor, none.high.totalMinor]).toEqual([0, 0, 0]);
