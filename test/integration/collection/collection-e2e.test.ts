@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { ulid } from 'ulid';
 import { collectInvoice, retryPayment } from '../../../functions/collection/app/collect-invoices';
@@ -17,6 +16,7 @@ import { type Poller, startPoller } from '../../../scripts/local/poller';
 import { createQueues } from '../../../scripts/local/sqs';
 import { type StripeSandbox, startStripeSandbox } from '../../../scripts/stripe-sandbox';
 import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
+import { stripeEventsSettled, until as waitUntil } from '../../support/waiting';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
 
 /**
@@ -87,37 +87,10 @@ afterAll(async () => {
   setDepsForTesting(undefined);
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = STEP_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Every webhook delivered and every queued event reconciled. */
-async function quiescent(): Promise<void> {
-  await sandbox.control.settled(STEP_MS);
-  await until('the Stripe-events queue to drain', async () => {
-    const out = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl(),
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const n =
-      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-    return n === 0 ? true : undefined;
-  });
-}
+const quiescent = () => stripeEventsSettled(sandbox, sqs, queueUrl(), STEP_MS);
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = STEP_MS) =>
+  waitUntil(what, probe, timeoutMs);
 
 const get = async (org: TestOrg, route: string, params: Record<string, string> = {}, query = {}) => {
   const res = await api.request(route, { token: org.tokens.owner, params: { org: org.id, ...params }, query });

@@ -9,6 +9,7 @@ import { periodByKey } from '../../../functions/kernel/period';
 import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { provisionOrg } from '../../../functions/orgs/app/provision-org';
 import { type StripeSandbox, startStripeSandbox } from '../../../scripts/stripe-sandbox';
+import { crashingAfter, StripeCallCrash } from '../../support/crashing-gateway';
 import { buildDeps, type Deps } from '../../support/deps';
 
 /**
@@ -36,26 +37,6 @@ beforeAll(async () => {
   stripe = new Stripe(SECRET_KEY, stripeOptions({ stripeApiUrl: sandbox.url }));
 });
 afterAll(() => sandbox.close());
-
-class Crash extends Error {}
-
-/** The gateway, crashing right after its `n`-th call returned. */
-function crashingAfter(real: CollectionGateway, n: number): { gateway: CollectionGateway; calls: () => number } {
-  let calls = 0;
-  const gateway = new Proxy(real, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        const result = await value.apply(target, args);
-        calls += 1;
-        if (calls === n) throw new Crash(`crash after Stripe call ${n} (${String(prop)})`);
-        return result;
-      };
-    },
-  });
-  return { gateway, calls: () => calls };
-}
 
 /** An issued invoice of three lines on a new org whose Stripe customer has `card` as its default. */
 async function issued(card: string) {
@@ -135,7 +116,9 @@ describe('charging an invoice survives a crash at any point', () => {
       for (let n = 1; n <= total; n++) {
         const { ref, customerId } = await issued(card);
         const crashing = crashingAfter(deps.gateway, n);
-        await expect(collectInvoice({ ...deps, gateway: crashing.gateway }, ref)).rejects.toBeInstanceOf(Crash);
+        await expect(collectInvoice({ ...deps, gateway: crashing.gateway }, ref)).rejects.toBeInstanceOf(
+          StripeCallCrash,
+        );
         await collectInvoice(deps, ref);
         await collectInvoice(deps, ref); // and the schedule firing once more changes nothing
         const { invoices, charges } = atStripe(customerId);

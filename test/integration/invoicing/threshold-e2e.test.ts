@@ -2,6 +2,7 @@ import { publishUsage } from '../../../functions/usage/client/usage-publisher';
 import { handler as consumeUsage } from '../../../functions/usage/queue/consume-usage';
 import { type Poller, startPoller } from '../../../scripts/local/poller';
 import { buildDeps, type Deps, setDepsForTesting } from '../../support/deps';
+import { until as waitUntil } from '../../support/waiting';
 import { freshQueue, sqs } from '../local-stack/helpers';
 import { startTestApi, type TestApi } from '../support/api';
 import { seedDefaultPaymentMethod } from '../support/seed';
@@ -39,15 +40,8 @@ afterAll(async () => {
   await api.close();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number) =>
+  waitUntil(what, probe, timeoutMs, 200);
 
 describe('a threshold crossed through the usage queue', () => {
   it('puts a threshold invoice in the invoice list within 60 s of the crossing', async () => {

@@ -1,4 +1,3 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { loadConfig } from '../../../functions/kernel/config';
 import { luhnValid } from '../../../functions/kernel/logger';
@@ -9,6 +8,7 @@ import { QUEUES } from '../../../functions/queues';
 import { type Poller, startPoller } from '../../../scripts/local/poller';
 import { type StripeSandbox, startStripeSandbox } from '../../../scripts/stripe-sandbox';
 import { buildDeps, setDepsForTesting } from '../../support/deps';
+import { stripeEventsSettled, until as waitUntil } from '../../support/waiting';
 import { startTestApi, type TestApi, type TestOrg } from '../support/api';
 
 /**
@@ -79,38 +79,10 @@ afterAll(async () => {
   setDepsForTesting(undefined);
 });
 
-/** Polls `probe` until it returns a value other than undefined; fails with `what` after the timeout. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = STEP_TIMEOUT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Every webhook delivered (or given up) and every queued event reconciled and deleted. */
-async function quiescent(): Promise<void> {
-  await sandbox.control.settled(STEP_TIMEOUT_MS);
-  await until('the Stripe-events queue to drain', async () => {
-    const out = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl(),
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const inQueue =
-      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-    return inQueue === 0 ? true : undefined;
-  });
-}
+const quiescent = () => stripeEventsSettled(sandbox, sqs, queueUrl(), STEP_TIMEOUT_MS);
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = STEP_TIMEOUT_MS) =>
+  waitUntil(what, probe, timeoutMs);
 
 interface WireMethod {
   id: string;

@@ -1,7 +1,6 @@
 import Stripe from 'stripe';
 import { ulid } from 'ulid';
 import { collectInvoice } from '../../../functions/collection/app/collect-invoices';
-import type { CollectionGateway } from '../../../functions/collection/ports';
 import { INVOICE_SCHEMA_VERSION, type Invoice } from '../../../functions/invoicing/domain/invoice';
 import type { Clock } from '../../../functions/kernel/clock';
 import { periodOf } from '../../../functions/kernel/period';
@@ -9,6 +8,7 @@ import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { reconcileStripeEvent, type StripeEventEnvelope } from '../../../functions/payments/app/reconcile-stripe-event';
 import type { Deps } from '../../../scripts/local/all-deps';
 import type { StripeSandbox } from '../../../scripts/stripe-sandbox';
+import { crashingAfter } from '../../support/crashing-gateway';
 import { newOrg, type Violations } from '../scenario';
 
 /**
@@ -25,26 +25,6 @@ import { newOrg, type Violations } from '../scenario';
 export interface CollectionCrashes {
   arm(at: number, when: 'before' | 'after'): void;
   disarm(): { fired: boolean; calls: number };
-}
-
-class StripeCallCrash extends Error {}
-
-/** The gateway, dying right after its `n`-th call answered (the call happened at Stripe). */
-function crashingAfter(real: CollectionGateway, n: number): { gateway: CollectionGateway; fired: () => boolean } {
-  let calls = 0;
-  const gateway = new Proxy(real, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        const result = await value.apply(target, args);
-        calls += 1;
-        if (calls === n) throw new StripeCallCrash(`crash after Stripe call ${n} (${String(prop)})`);
-        return result;
-      };
-    },
-  });
-  return { gateway, fired: () => calls >= n };
 }
 
 const CARDS = [
@@ -153,13 +133,14 @@ export async function crashCharging(input: {
       if (fired) faults += 1;
       else span.charge = Math.max(span.charge, calls);
     } else {
-      const crashing = crashingAfter(deps.gateway, 1 + Math.floor(rand() * 8));
+      const at = 1 + Math.floor(rand() * 8);
+      const crashing = crashingAfter(deps.gateway, at);
       try {
         await collectInvoice({ ...deps, gateway: crashing.gateway }, ref);
       } catch {
         /* the schedule runs it again */
       }
-      if (crashing.fired()) faults += 1;
+      if (crashing.calls() >= at) faults += 1;
     }
     await untilDone(
       () => collectInvoice(deps, ref),
