@@ -1,11 +1,18 @@
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { BillingStatus } from '../../kernel/billing-status';
 import { cancellationReasons } from '../../kernel/dynamo/client';
 import { freezeGateCheck, frozenError } from '../../kernel/dynamo/freeze-gate-store';
 import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
-import { partitionQuery, queryAllItems, queryItems } from '../../kernel/dynamo/pagination';
-import { conflict, validation } from '../../kernel/errors';
+import {
+  partitionQuery,
+  queryAllItems,
+  queryItems,
+  queryWorkList,
+  workListCursorFrom,
+  workListCursorString,
+} from '../../kernel/dynamo/pagination';
+import { conflict } from '../../kernel/errors';
 import type { Contract } from '../domain/contract';
 import type {
   ContractEvent,
@@ -175,44 +182,16 @@ export class DynamoContractStore implements ContractStore, ContractTimeline {
   }
 
   async due(at: Date, limit: number, cursor?: string) {
-    let position = decode(cursor);
-    const due: { orgId: string; contractId: string; version: number }[] = [];
-    while (position.s < keys.contractsDueShards && due.length < limit) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'GSI2',
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :upTo',
-          ExpressionAttributeValues: {
-            ':pk': keys.contractsDuePartition(position.s),
-            ':upTo': `${at.toISOString()}#\uffff`,
-          },
-          Limit: limit - due.length,
-          ...(position.k ? { ExclusiveStartKey: position.k } : {}),
-        }),
-      );
-      for (const raw of out.Items ?? []) {
-        const c = (raw as StoredItem<Contract>).data;
-        due.push({ orgId: c.orgId, contractId: c.id, version: c.version });
-      }
-      position = out.LastEvaluatedKey ? { s: position.s, k: out.LastEvaluatedKey } : { s: position.s + 1 };
-    }
-    return position.s < keys.contractsDueShards ? { due, cursor: encode(position) } : { due };
+    const page = await queryWorkList(this.db, this.tableName, {
+      partitions: Array.from({ length: keys.contractsDueShards }, (_, s) => keys.contractsDuePartition(s)),
+      upTo: `${at.toISOString()}#\uffff`,
+      limit,
+      cursor: workListCursorFrom(cursor, 'a contracts cursor'),
+    });
+    const due = page.items.map((raw) => {
+      const c = (raw as StoredItem<Contract>).data;
+      return { orgId: c.orgId, contractId: c.id, version: c.version };
+    });
+    return page.cursor ? { due, cursor: workListCursorString(page.cursor) } : { due };
   }
-}
-
-interface ShardCursor {
-  readonly s: number;
-  readonly k?: Record<string, unknown>;
-}
-const encode = (c: ShardCursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
-function decode(cursor: string | undefined): ShardCursor {
-  if (cursor === undefined) return { s: 0 };
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as ShardCursor;
-    if (Number.isInteger(parsed.s) && parsed.s >= 0) return parsed;
-  } catch {
-    // fall through
-  }
-  throw validation('invalid_cursor', 'not a contracts cursor');
 }

@@ -1,31 +1,14 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { cancellationReasons } from '../../kernel/dynamo/client';
 import { auditPut, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
-import { queryAllItems } from '../../kernel/dynamo/pagination';
-import { validation } from '../../kernel/errors';
+import { queryAllItems, queryWorkList, workListCursorFrom, workListCursorString } from '../../kernel/dynamo/pagination';
 import type { Page } from '../../kernel/ports';
 import type { Invoice, InvoiceStatus } from '../domain/invoice';
 import type { CollectionDue, CollectionLedger, CollectionQueue, CollectionWrite } from '../ports';
 import { DynamoInvoiceStore } from './invoice-store';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-
-interface ShardCursor {
-  readonly s: number;
-  readonly k?: Record<string, unknown>;
-}
-const encode = (c: ShardCursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
-function decode(cursor: string | undefined): ShardCursor {
-  if (!cursor) return { s: 0 };
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as ShardCursor;
-    if (Number.isInteger(parsed.s)) return parsed;
-  } catch {
-    // fall through
-  }
-  throw validation('invalid_cursor', 'not a collection cursor');
-}
 
 /**
  * The invoice item as the collection capability changes it: one UpdateItem of the whole document,
@@ -51,29 +34,17 @@ export class DynamoCollectionLedger implements CollectionLedger {
   }
 
   async due(queue: CollectionQueue, upTo: Date, limit: number, cursor?: string) {
-    let position = decode(cursor);
-    const due: CollectionDue[] = [];
-    while (position.s < keys.periodCloseShards && due.length < limit) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'GSI2',
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :upTo',
-          ExpressionAttributeValues: {
-            ':pk': keys.collectionDuePartition(queue, position.s),
-            ':upTo': `${upTo.toISOString()}#\uffff`,
-          },
-          Limit: limit - due.length,
-          ...(position.k ? { ExclusiveStartKey: position.k } : {}),
-        }),
-      );
-      for (const raw of out.Items ?? []) {
-        const stored = raw as StoredItem<Invoice>;
-        due.push({ orgId: stored.data.orgId, invoiceId: stored.data.id, at: String(stored.GSI2SK).split('#')[0]! });
-      }
-      position = out.LastEvaluatedKey ? { s: position.s, k: out.LastEvaluatedKey } : { s: position.s + 1 };
-    }
-    return position.s < keys.periodCloseShards ? { due, cursor: encode(position) } : { due };
+    const page = await queryWorkList(this.db, this.tableName, {
+      partitions: Array.from({ length: keys.periodCloseShards }, (_, s) => keys.collectionDuePartition(queue, s)),
+      upTo: `${upTo.toISOString()}#\uffff`,
+      limit,
+      cursor: workListCursorFrom(cursor, 'a collection cursor'),
+    });
+    const due: CollectionDue[] = page.items.map((raw) => {
+      const stored = raw as StoredItem<Invoice>;
+      return { orgId: stored.data.orgId, invoiceId: stored.data.id, at: String(stored.GSI2SK).split('#')[0]! };
+    });
+    return page.cursor ? { due, cursor: workListCursorString(page.cursor) } : { due };
   }
 
   async inStatus(orgId: string, status: Exclude<InvoiceStatus, 'preview'>): Promise<Invoice[]> {

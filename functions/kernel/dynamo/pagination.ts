@@ -133,6 +133,22 @@ export async function queryWorkList(
   return { items, cursor };
 }
 
+/** A work-list cursor as an opaque string, for ports whose callers hold cursors as strings. */
+export const workListCursorString = (cursor: WorkListCursor): string =>
+  Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+
+/** The cursor `workListCursorString` wrote; `invalid_cursor` (400) for anything else, naming `what`. */
+export function workListCursorFrom(cursor: string | undefined, what: string): WorkListCursor | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p?: unknown };
+    if (Number.isInteger(parsed.p) && (parsed.p as number) >= 0) return parsed;
+  } catch {
+    // fall through
+  }
+  throw validation('invalid_cursor', `not ${what}`);
+}
+
 /**
  * The `data` of every item in a partition (optionally those whose SK starts with `skPrefix`), in sort-key
  * order, page by page: constant memory whatever the partition holds. `pageSize` bounds each Query.

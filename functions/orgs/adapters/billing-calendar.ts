@@ -1,8 +1,8 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys } from '../../kernel/dynamo/keys';
-import { validation } from '../../kernel/errors';
+import { queryWorkList, workListCursorFrom, workListCursorString } from '../../kernel/dynamo/pagination';
 import { periodOf } from '../../kernel/period';
 import type { BillingCalendar, PeriodDue } from '../ports';
 
@@ -28,11 +28,6 @@ export function billingCalendarPut(tableName: string, orgId: string, periodEnd: 
   };
 }
 
-interface ShardCursor {
-  readonly s: number;
-  readonly k?: Record<string, unknown>;
-}
-
 export class DynamoBillingCalendar implements BillingCalendar {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -49,29 +44,17 @@ export class DynamoBillingCalendar implements BillingCalendar {
   }
 
   async dueForClose(upTo: Date, limit: number, cursor?: string): Promise<{ due: PeriodDue[]; cursor?: string }> {
-    let position = decode(cursor);
-    const due: PeriodDue[] = [];
-    while (position.s < keys.periodCloseShards && due.length < limit) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'GSI2',
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK <= :upTo',
-          ExpressionAttributeValues: {
-            ':pk': keys.periodCloseDuePartition(position.s),
-            ':upTo': `${upTo.toISOString()}#\uffff`,
-          },
-          Limit: limit - due.length,
-          ...(position.k ? { ExclusiveStartKey: position.k } : {}),
-        }),
-      );
-      for (const raw of out.Items ?? []) {
-        const data = (raw as StoredItem<CalendarData>).data;
-        due.push({ orgId: data.orgId, periodEnd: data.nextCloseEnd });
-      }
-      position = out.LastEvaluatedKey ? { s: position.s, k: out.LastEvaluatedKey } : { s: position.s + 1 };
-    }
-    return position.s < keys.periodCloseShards ? { due, cursor: encode(position) } : { due };
+    const page = await queryWorkList(this.db, this.tableName, {
+      partitions: Array.from({ length: keys.periodCloseShards }, (_, s) => keys.periodCloseDuePartition(s)),
+      upTo: `${upTo.toISOString()}#\uffff`,
+      limit,
+      cursor: workListCursorFrom(cursor, 'a billing calendar cursor'),
+    });
+    const due = page.items.map((raw) => {
+      const data = (raw as StoredItem<CalendarData>).data;
+      return { orgId: data.orgId, periodEnd: data.nextCloseEnd };
+    });
+    return page.cursor ? { due, cursor: workListCursorString(page.cursor) } : { due };
   }
 
   async markClosed(orgId: string, periodEnd: string): Promise<boolean> {
@@ -97,17 +80,4 @@ export class DynamoBillingCalendar implements BillingCalendar {
       throw error;
     }
   }
-}
-
-const encode = (c: ShardCursor) => Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
-
-function decode(cursor: string | undefined): ShardCursor {
-  if (cursor === undefined) return { s: 0 };
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as ShardCursor;
-    if (Number.isInteger(parsed.s) && parsed.s >= 0) return parsed;
-  } catch {
-    // fall through
-  }
-  throw validation('invalid_cursor', 'not a billing calendar cursor');
 }
