@@ -1,16 +1,14 @@
 import Stripe from 'stripe';
 import { ulid } from 'ulid';
 import { collectInvoice } from '../../../functions/collection/app/collect-invoices';
-import type { CollectionGateway } from '../../../functions/collection/ports';
-import { INVOICE_SCHEMA_VERSION, type Invoice } from '../../../functions/invoicing/domain/invoice';
 import { fixedClock } from '../../../functions/kernel/clock';
 import { loadConfig } from '../../../functions/kernel/config';
-import { periodByKey } from '../../../functions/kernel/period';
 import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { provisionOrg } from '../../../functions/orgs/app/provision-org';
 import { type StripeSandbox, startStripeSandbox } from '../../../scripts/stripe-sandbox';
 import { crashingAfter, StripeCallCrash } from '../../support/crashing-gateway';
 import { buildDeps, type Deps } from '../../support/deps';
+import { issueInvoice } from '../../support/issued-invoice';
 
 /**
  * A crash between every pair of Stripe calls of a charge, then a re-run: exactly one Stripe invoice and
@@ -21,7 +19,6 @@ import { buildDeps, type Deps } from '../../support/deps';
 const SECRET_KEY = 'sk_test_collection_crash_0123456789';
 const clock = fixedClock('2027-05-10T12:00:00.000Z');
 jest.setTimeout(60_000);
-const MAY = periodByKey('2027-05');
 let sandbox: StripeSandbox;
 let stripe: Stripe;
 let deps: Deps;
@@ -52,47 +49,7 @@ async function issued(card: string) {
     invoice_settings: { default_payment_method: card },
   });
   await deps.stripeCustomers.link(orgId, customer.id);
-  const id = `in_${ulid()}`;
-  const amounts = [4_900, 1_234, 66];
-  const invoice: Invoice = {
-    id,
-    orgId,
-    number: 'CRASH-0001',
-    kind: 'period',
-    status: 'open',
-    currency: 'USD',
-    period: { key: MAY.key, start: MAY.start.toISOString(), end: MAY.end.toISOString() },
-    billTo: { orgId, name: 'Crash Co', taxIds: [] },
-    lines: amounts.map((amountMinor, i) => ({
-      id: `${id}_00${i + 1}`,
-      kind: 'usage',
-      description: `line ${i + 1}`,
-      periodKey: MAY.key,
-      quantity: 1,
-      preciseAmount: String(amountMinor),
-      amountMinor,
-    })),
-    subtotalMinor: 6_200,
-    creditsAppliedMinor: 0,
-    totalMinor: 6_200,
-    amountDueMinor: 6_200,
-    creditCarriedMinor: 0,
-    createdAt: clock.now().toISOString(),
-    issuedAt: clock.now().toISOString(),
-    dueAt: clock.now().toISOString(),
-    adjustmentIds: [],
-    collectionMethod: 'charge_automatically',
-    daysUntilDue: null,
-    schemaVersion: INVOICE_SCHEMA_VERSION,
-  };
-  await deps.invoices.finalize({
-    invoices: [invoice],
-    account: { next: { orgId, nextSequence: 2, creditBalances: {}, version: 1 }, expectedVersion: 0 },
-    billed: [],
-    creditMovements: [],
-    parts: [],
-    audits: [],
-  });
+  const id = await issueInvoice(deps, clock, orgId, [4_900, 1_234, 66]);
   return { ref: { orgId, invoiceId: id }, customerId: customer.id };
 }
 

@@ -1,14 +1,12 @@
 import Stripe from 'stripe';
-import { ulid } from 'ulid';
 import { collectInvoice } from '../../../functions/collection/app/collect-invoices';
-import { INVOICE_SCHEMA_VERSION, type Invoice } from '../../../functions/invoicing/domain/invoice';
 import type { Clock } from '../../../functions/kernel/clock';
-import { periodOf } from '../../../functions/kernel/period';
 import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { reconcileStripeEvent, type StripeEventEnvelope } from '../../../functions/payments/app/reconcile-stripe-event';
 import type { Deps } from '../../../scripts/local/all-deps';
 import type { StripeSandbox } from '../../../scripts/stripe-sandbox';
 import { crashingAfter } from '../../support/crashing-gateway';
+import { issueInvoice } from '../../support/issued-invoice';
 import { newOrg, type Violations } from '../scenario';
 
 /**
@@ -31,54 +29,6 @@ const CARDS = [
   { card: 'pm_card_visa', charges: ['succeeded'] },
   { card: 'pm_card_chargeCustomerFail', charges: ['failed', 'succeeded'] },
 ] as const;
-
-/** An issued invoice of `amounts` (one line each), charged automatically, straight into the ledger. */
-export async function issueInvoice(deps: Deps, clock: Clock, orgId: string, amounts: number[]): Promise<string> {
-  const id = `in_${ulid()}`;
-  const period = periodOf(clock.now());
-  const total = amounts.reduce((a, b) => a + b, 0);
-  const at = clock.now().toISOString();
-  const invoice: Invoice = {
-    id,
-    orgId,
-    number: `PROOF-${id.slice(-6)}`,
-    kind: 'period',
-    status: 'open',
-    currency: 'USD',
-    period: { key: period.key, start: period.start.toISOString(), end: period.end.toISOString() },
-    billTo: { orgId, name: 'Proof Co', taxIds: [] },
-    lines: amounts.map((amountMinor, i) => ({
-      id: `${id}_00${i + 1}`,
-      kind: 'usage',
-      description: `line ${i + 1}`,
-      periodKey: period.key,
-      quantity: 1,
-      preciseAmount: String(amountMinor),
-      amountMinor,
-    })),
-    subtotalMinor: total,
-    creditsAppliedMinor: 0,
-    totalMinor: total,
-    amountDueMinor: total,
-    creditCarriedMinor: 0,
-    createdAt: at,
-    issuedAt: at,
-    dueAt: at,
-    adjustmentIds: [],
-    collectionMethod: 'charge_automatically',
-    daysUntilDue: null,
-    schemaVersion: INVOICE_SCHEMA_VERSION,
-  };
-  await deps.invoices.finalize({
-    invoices: [invoice],
-    account: { next: { orgId, nextSequence: 2, creditBalances: {}, version: 1 }, expectedVersion: 0 },
-    billed: [],
-    creditMovements: [],
-    parts: [],
-    audits: [],
-  });
-  return id;
-}
 
 /** Runs `work` until it completes (at most 10 more times), as a schedule or SQS would. */
 async function untilDone(work: () => Promise<unknown>, failed: (message: string) => void): Promise<void> {

@@ -9,9 +9,9 @@ import type { StripeEventEnvelope } from '../../../functions/payments/app/reconc
 import type { PaymentGateway } from '../../../functions/payments/ports';
 import { handler as reconcileStripeEvents } from '../../../functions/payments/queue/reconcile-stripe-events';
 import { type Deps, setDepsForTesting } from '../../../scripts/local/all-deps';
+import { issueInvoice } from '../../support/issued-invoice';
 import { StripeModel, type StripeOp } from '../../support/stripe-model';
 import { newOrg, pick, prng, type Scenario, shuffle, sqsEvent, Violations } from '../scenario';
-import { issueInvoice } from './crashes-collection';
 
 /**
  * Stripe's delivery contract, permuted: every event at least once, in any order, some several times,
