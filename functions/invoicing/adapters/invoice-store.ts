@@ -9,7 +9,14 @@ import { encodeTime } from 'ulid';
 import { cancellationReasons, isConditionalCheckFailed } from '../../kernel/dynamo/client';
 import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/items';
 import { keys, type TableKey } from '../../kernel/dynamo/keys';
-import { decodeCursor, encodeCursor, partitionData } from '../../kernel/dynamo/pagination';
+import {
+  decodeCursor,
+  GSI1_KEY,
+  pageOfQuery,
+  pageQueryLimit,
+  partitionData,
+  TABLE_KEY,
+} from '../../kernel/dynamo/pagination';
 import { conflict } from '../../kernel/errors';
 import type { Page } from '../../kernel/ports';
 import { type BilledPeriod, emptyBilled } from '../domain/billed';
@@ -91,14 +98,12 @@ export class DynamoInvoiceStore implements InvoiceStore {
               },
             }),
         ScanIndexForward: false,
-        Limit: options.limit,
+        Limit: pageQueryLimit(options.limit),
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    return {
-      data: (out.Items ?? []).map((i) => (i as StoredItem<Invoice>).data),
-      nextCursor: encodeCursor(out.LastEvaluatedKey),
-    };
+    const page = pageOfQuery(out, options.limit, byStatus ? GSI1_KEY : TABLE_KEY);
+    return { data: page.items.map((i) => (i as StoredItem<Invoice>).data), nextCursor: page.nextCursor };
   }
 
   /** Every invoice of the org, oldest first, a page at a time (the billing export reads them all). */

@@ -59,14 +59,39 @@ export async function queryPartitionPage<T>(
     new QueryCommand({
       ...partitionQuery(tableName, partition, options.skPrefix),
       ScanIndexForward: !options.newestFirst,
-      Limit: options.limit,
+      Limit: pageQueryLimit(options.limit),
       ExclusiveStartKey: decodeCursor(options.cursor, partition),
     }),
   );
-  return {
-    data: (out.Items ?? []).map((i) => (i as { data: T }).data),
-    nextCursor: encodeCursor(out.LastEvaluatedKey),
-  };
+  const page = pageOfQuery(out, options.limit, TABLE_KEY);
+  return { data: page.items.map((i) => (i as { data: T }).data), nextCursor: page.nextCursor };
+}
+
+/** The key attributes of a table item, and of a GSI1 item (a cursor into an index names both). */
+export const TABLE_KEY = ['PK', 'SK'] as const;
+export const GSI1_KEY = ['PK', 'SK', 'GSI1PK', 'GSI1SK'] as const;
+
+/** The Query `Limit` for a page of `limit` items: one more, so `pageOfQuery` knows whether any follow. */
+export const pageQueryLimit = (limit: number) => limit + 1;
+
+/**
+ * A page of at most `limit` items from a Query run with `Limit: pageQueryLimit(limit)`. DynamoDB answers
+ * a LastEvaluatedKey whenever it stops at `Limit`, even when nothing follows, so with `Limit: limit` a
+ * list of exactly n × limit items ends on an empty page that still carries a cursor. Reading one item
+ * more tells "full, and more follow" from "full, and done": the cursor is then the key of the last item
+ * returned (`keyAttributes`: the table's and, on an index, the index's), exactly what DynamoDB's own
+ * LastEvaluatedKey would have been. A page cut short by the 1 MB read limit keeps DynamoDB's cursor.
+ */
+export function pageOfQuery(
+  out: Pick<QueryCommandOutput, 'Items' | 'LastEvaluatedKey'>,
+  limit: number,
+  keyAttributes: readonly string[],
+): { items: QueriedItem[]; nextCursor: string | null } {
+  const items = out.Items ?? [];
+  if (items.length <= limit) return { items, nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  const page = items.slice(0, limit);
+  const last = page[page.length - 1]!;
+  return { items: page, nextCursor: encodeCursor(Object.fromEntries(keyAttributes.map((k) => [k, last[k]]))) };
 }
 
 /** An item as the document client returns it (values unmarshalled). */

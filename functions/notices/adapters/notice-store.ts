@@ -18,11 +18,13 @@ import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/it
 import { ITEM_SCHEMA_VERSION, keys } from '../../kernel/dynamo/keys';
 import {
   decodeCursor,
-  encodeCursor,
+  pageOfQuery,
+  pageQueryLimit,
   partitionData,
   partitionQuery,
   queryAllItems,
   queryPartitionPage,
+  TABLE_KEY,
 } from '../../kernel/dynamo/pagination';
 import { businessRule, notFound } from '../../kernel/errors';
 import type { IdGenerator, ListOptions, Page } from '../../kernel/ports';
@@ -467,15 +469,16 @@ export class DynamoNoticeStore implements NoticeOutbox, NoticeDeliveryStore, Con
       new QueryCommand({
         ...partitionQuery(this.tableName, partition, keys.noticePrefix),
         ScanIndexForward: false,
-        Limit: options.limit,
+        Limit: pageQueryLimit(options.limit),
         ExclusiveStartKey: decodeCursor(options.cursor, partition),
       }),
     );
-    const notices = (out.Items ?? []).map((i) => (i as StoredItem<Notice>).data);
+    const page = pageOfQuery(out, options.limit, TABLE_KEY);
+    const notices = page.items.map((i) => (i as StoredItem<Notice>).data);
     const withDeliveries = await Promise.all(
       notices.map(async (n) => ({ ...n, deliveries: await this.deliveries(orgId, n.id) })),
     );
-    return { data: withDeliveries, nextCursor: encodeCursor(out.LastEvaluatedKey) };
+    return { data: withDeliveries, nextCursor: page.nextCursor };
   }
 
   // Contacts

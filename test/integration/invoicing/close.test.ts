@@ -495,6 +495,19 @@ describe('invoice routes', () => {
     const page1 = await invoicesOf(org, { limit: 2 });
     const page2 = await invoicesOf(org, { limit: 2, cursor: page1.next_cursor! });
     expect([...page1.data, ...page2.data].map((i) => i.id)).toEqual(all.data.slice(0, 4).map((i) => i.id));
+    const page3 = await invoicesOf(org, { limit: 2, cursor: page2.next_cursor! });
+    expect(page3.data.map((i) => i.id)).toEqual([all.data[4]!.id]);
+    expect(page3.next_cursor).toBeNull();
+    // A full page that is also the last one says so: no cursor to an empty page (DynamoDB answers a
+    // LastEvaluatedKey whenever it stops at the Limit, whether or not anything follows).
+    expect((await invoicesOf(org, { limit: 5 })).next_cursor).toBeNull();
+    const status = all.data[0]!.status as string;
+    expect(all.data.every((i) => i.status === status)).toBe(true);
+    const byStatus1 = await invoicesOf(org, { status, limit: 3 });
+    const byStatus2 = await invoicesOf(org, { status, limit: 3, cursor: byStatus1.next_cursor! });
+    expect([...byStatus1.data, ...byStatus2.data].map((i) => i.id)).toEqual(all.data.map((i) => i.id));
+    expect(byStatus2.next_cursor).toBeNull();
+    expect((await invoicesOf(org, { status, limit: 5 })).next_cursor).toBeNull();
     const window = await invoicesOf(org, { from: '2026-11-04', to: '2026-11-06' });
     expect(window.data.map((i) => i.issued_at.slice(0, 10))).toEqual(['2026-11-05', '2026-11-04']);
     expect((await invoicesOf(org, { status: 'paid' })).data).toEqual([]);
