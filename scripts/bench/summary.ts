@@ -92,6 +92,7 @@ function rows(): Row[] {
   ]);
 
   const forecast = read('forecast');
+  const points = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
   const at50 = (forecast?.results as Json[] | undefined)?.filter(
     (r) => r.checkpoint === 0.5 && r.method === 'blended_burn_rate',
   );
@@ -111,7 +112,14 @@ function rows(): Row[] {
     ['burst then idle, never above 3× the actual', '', yes(forecast?.targets?.burst_then_idle_never_above_3x)],
     [
       'better than the linear baseline on every family at 50 %',
-      '',
+      // The families that are not, with the paired difference in points and its 90 % bootstrap interval.
+      ((forecast?.paired_difference_at_50 as Json[] | undefined) ?? [])
+        .filter((p) => p.median_ape_difference >= 0)
+        .map(
+          (p) =>
+            `${p.family} ${points(p.median_ape_difference)} pts (90 %: ${points(p.interval_90[0])} to ${points(p.interval_90[1])})`,
+        )
+        .join(', '),
       yes(forecast?.targets?.better_than_baseline_on_every_family_at_50),
     ],
   ]);
