@@ -3,10 +3,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { EXPORT_RETENTION_DAYS } from '../functions/export/domain/export-job';
 import { QUEUES, type QueueDefinition } from '../functions/queues';
 
-/** Export documents are kept this long (a new export can always be built). */
-export const EXPORT_RETENTION_DAYS = 7;
+/**
+ * Export documents are kept this long (a new export can always be built); the API shows an export as
+ * expired from the same number of days, so it never hands out a URL to removed files.
+ */
+export { EXPORT_RETENTION_DAYS };
 
 /**
  * The CloudFormation export of the exports bucket's ARN, named explicitly: the API stack's grants import it

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { IsoTimestamp, ListQuery, listOf, OrgPath } from '../kernel/http/contract';
 import { SECTIONS } from './domain/document';
-import { EXPORT_STATUSES } from './domain/export-job';
+import { EXPORT_VIEW_STATUSES } from './domain/export-job';
 
 /** HTTP contract of the export capability: the jobs and the one-request download. */
 const SectionCountsWire = z
@@ -10,7 +10,9 @@ const SectionCountsWire = z
 
 export const ExportResponse = z.object({
   id: z.string(),
-  status: z.enum(EXPORT_STATUSES),
+  status: z
+    .enum(EXPORT_VIEW_STATUSES)
+    .describe('`expired`: a ready export whose files the bucket has removed (see files_expire_at); ask again'),
   created_at: IsoTimestamp,
   requested_by: z.object({ type: z.string(), id: z.string(), role: z.string().optional() }),
   generated_at: IsoTimestamp.nullable().describe('the instant the document is a view of (see docs/export.md)'),
@@ -21,6 +23,9 @@ export const ExportResponse = z.object({
   sha256: z.string().nullable().describe('SHA-256 (hex) of the JSON document’s bytes'),
   section_counts: SectionCountsWire.nullable(),
   schema_version: z.number().int(),
+  files_expire_at: IsoTimestamp.nullable().describe(
+    'when ready: from this instant the files are gone and the export shows as expired, without URLs',
+  ),
   download_url: z.string().nullable().describe('when ready: the JSON document, presigned, valid 15 minutes'),
   download_url_gzip: z
     .string()

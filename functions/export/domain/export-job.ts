@@ -9,6 +9,12 @@ import type { SectionCounts } from './document';
  */
 export const EXPORT_STATUSES = ['building', 'ready', 'failed'] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+/**
+ * What the API shows: a ready export whose files the bucket has expired (`filesExpireAt`) is `expired`.
+ * The record is not changed: the status follows from the time, so no job is needed to keep it true.
+ */
+export const EXPORT_VIEW_STATUSES = [...EXPORT_STATUSES, 'expired'] as const;
+export type ExportViewStatus = (typeof EXPORT_VIEW_STATUSES)[number];
 
 export interface ExportFailure {
   readonly code: string;
@@ -51,7 +57,21 @@ export const ENQUEUE_GRACE_MS = 60_000;
  */
 export const BUILD_DEADLINE_MS = 5 * 60 * 60_000;
 
-/** The objects of one export (expired by the bucket's lifecycle rule after 7 days). */
+/** The bucket's lifecycle rule expires an export's objects this many days after they were written. */
+export const EXPORT_RETENTION_DAYS = 7;
+
+/**
+ * When the export's files are gone: its request time plus the retention. S3 counts from when each object
+ * was written (after the request) and rounds up to the next midnight UTC, so the files outlive this
+ * instant: a URL handed out before it never meets S3's 404.
+ */
+export const filesExpireAt = (job: Pick<ExportJob, 'createdAt'>): Date =>
+  new Date(Date.parse(job.createdAt) + EXPORT_RETENTION_DAYS * 24 * 60 * 60_000);
+
+export const viewStatusOf = (job: ExportJob, now: Date): ExportViewStatus =>
+  job.status === 'ready' && now.getTime() >= filesExpireAt(job).getTime() ? 'expired' : job.status;
+
+/** The objects of one export (expired by the bucket's lifecycle rule after EXPORT_RETENTION_DAYS). */
 export const objectKeysOf = (orgId: string, exportId: string) => ({
   objectKey: `exports/${orgId}/${exportId}.json`,
   gzipObjectKey: `exports/${orgId}/${exportId}.json.gz`,

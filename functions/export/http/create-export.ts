@@ -1,9 +1,10 @@
 import { accepted, httpHandler } from '../../kernel/http/http-handler';
+import { summaryOf } from '../app/read-exports';
 import { requestExport } from '../app/request-export';
 import { deps } from '../compose';
 import { EXPORT_CONTRACT } from '../contract';
-import { encodeExport } from './encode';
+import { encodeView } from './encode';
 
 export const handler = httpHandler(EXPORT_CONTRACT, 'createExport', async ({ params, ctx }) =>
-  accepted(encodeExport(await requestExport(deps(), params.org, ctx))),
+  accepted(encodeView(summaryOf(deps(), await requestExport(deps(), params.org, ctx)))),
 );

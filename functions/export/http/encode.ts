@@ -1,10 +1,10 @@
 import type { ExportView } from '../app/read-exports';
-import type { ExportJob } from '../domain/export-job';
+import { filesExpireAt } from '../domain/export-job';
 
 /** Domain → wire (snake_case); the shape is `ExportResponse` in export/contract.ts. */
-export const encodeExport = (job: ExportJob, download?: ExportView['download']) => ({
+export const encodeView = ({ job, status, download }: ExportView) => ({
   id: job.id,
-  status: job.status,
+  status,
   created_at: job.createdAt,
   requested_by: job.requestedBy,
   generated_at: job.generatedAt ?? null,
@@ -15,9 +15,8 @@ export const encodeExport = (job: ExportJob, download?: ExportView['download']) 
   sha256: job.sha256 ?? null,
   section_counts: job.sectionCounts ?? null,
   schema_version: job.schemaVersion,
+  files_expire_at: job.status === 'ready' ? filesExpireAt(job).toISOString() : null,
   download_url: download?.url ?? null,
   download_url_gzip: download?.gzipUrl ?? null,
   download_expires_at: download?.expiresAt ?? null,
 });
-
-export const encodeView = (v: ExportView) => encodeExport(v.job, v.download);

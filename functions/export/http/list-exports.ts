@@ -3,13 +3,13 @@ import { httpHandler, ok } from '../../kernel/http/http-handler';
 import { listExports } from '../app/read-exports';
 import { deps } from '../compose';
 import { EXPORT_CONTRACT } from '../contract';
-import { encodeExport } from './encode';
+import { encodeView } from './encode';
 
 export const handler = httpHandler(EXPORT_CONTRACT, 'listExports', async ({ params, query }) =>
   ok(
     encodePage(
       await listExports(deps(), params.org, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }),
-      (job) => encodeExport(job),
+      encodeView,
     ),
   ),
 );

@@ -550,4 +550,29 @@ describe('the export routes', () => {
     expect(expires).toBeGreaterThan(14 * 60_000);
     expect(expires).toBeLessThanOrEqual(15 * 60_000);
   });
+
+  it('shows an export as expired, without URLs, once the bucket’s 7 days are over', async () => {
+    const expiresAt = Date.parse(job.created_at) + 7 * 24 * 60 * 60_000;
+    try {
+      clock.set(new Date(expiresAt - 1).toISOString());
+      const lastMoment = (await call('GET /v1/orgs/{org}/exports/{id}', { params: { id: job.id } })).body;
+      expect(lastMoment).toMatchObject({ status: 'ready', files_expire_at: new Date(expiresAt).toISOString() });
+      expect(lastMoment.download_url).toEqual(expect.any(String));
+      clock.set(new Date(expiresAt).toISOString());
+      const expired = await call('GET /v1/orgs/{org}/exports/{id}', { params: { id: job.id } });
+      expect(expired.status).toBe(200);
+      expect(expired.body).toMatchObject({
+        status: 'expired',
+        sha256: job.sha256,
+        files_expire_at: new Date(expiresAt).toISOString(),
+        download_url: null,
+        download_url_gzip: null,
+        download_expires_at: null,
+      });
+      const listed = (await call('GET /v1/orgs/{org}/exports', { query: { limit: 100 } })).body.data;
+      expect(listed.find((e: any) => e.id === job.id)).toMatchObject({ status: 'expired' });
+    } finally {
+      clock.set('2026-12-20T00:00:00.000Z');
+    }
+  });
 });
