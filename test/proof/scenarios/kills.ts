@@ -14,7 +14,10 @@ const ROOT = resolve(__dirname, '../../..');
  * The consumer process SIGKILLed mid-batch, again and again, while events keep flowing: a Lambda that
  * dies after some writes of a batch and before deleting its messages. After recovery every event is
  * counted exactly once (the messages come back after the visibility timeout; what was counted is a
- * duplicate the second time).
+ * duplicate the second time). Every other kill is at a random moment; the rest are the consumer killing
+ * itself right after its first batch is written and before it is deleted, the moment a random kill
+ * rarely hits and the one that double-counts when deduplication is broken. Those kills get events of
+ * their own, sent just before the consumer starts (the streamed ones may all be consumed by then).
  */
 export const kills: Scenario = {
   name: 'kills: consumer SIGKILLed mid-batch',
@@ -50,11 +53,11 @@ export const kills: Scenario = {
       PROOF_QUEUE_DEFINITION: JSON.stringify(definition),
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     };
-    const start = () =>
+    const start = (killAfterBatches?: number) =>
       new Promise<ChildProcess>((resolveChild, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/proof/consumer-child.ts'], {
           cwd: ROOT,
-          env,
+          env: killAfterBatches ? { ...env, PROOF_KILL_AFTER_BATCHES: String(killAfterBatches) } : env,
           stdio: ['ignore', 'pipe', 'ignore'],
         });
         child.once('error', reject);
@@ -63,7 +66,10 @@ export const kills: Scenario = {
         });
       });
     const counted = async () => (await deps.usageReader.periodTotals(org, periodOf(deps.clock.now()).key)).events;
-    // Producers keep sending while the consumer is killed and restarted.
+    // A share of the events for each kill at a batch's end; producers stream the rest meanwhile.
+    const batchEndKills = Math.ceil(killsWanted / 2);
+    const perBatchEndKill = Math.floor(total / 4 / batchEndKills);
+    const reserved = events.splice(0, perBatchEndKill * batchEndKills);
     let sent = 0;
     const producing = (async () => {
       for (let i = 0; i < events.length; i += 500) {
@@ -76,10 +82,18 @@ export const kills: Scenario = {
     let child: ChildProcess | undefined;
     try {
       while (killsDone < killsWanted) {
-        child = await start();
-        await new Promise((r) => setTimeout(r, 300 + rand() * 900));
+        const atBatchEnd = killsDone % 2 === 0;
+        if (atBatchEnd) {
+          const own = reserved.splice(0, perBatchEndKill);
+          await publishUsage({ sqs, queueUrl: queue.url }, own);
+          sent += own.length;
+        }
+        child = await start(atBatchEnd ? 1 : undefined);
+        const exited = new Promise((r) => child!.once('exit', r));
+        // A child killing itself at a batch's end is still killed here if the queue has run dry first.
+        await Promise.race([exited, new Promise((r) => setTimeout(r, atBatchEnd ? 10_000 : 300 + rand() * 900))]);
         child.kill('SIGKILL');
-        await new Promise((r) => child!.once('exit', r));
+        await exited;
         killsDone += 1;
         progress(killsDone, killsWanted + 1);
       }
