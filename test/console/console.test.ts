@@ -375,7 +375,7 @@ describe('the billing console', () => {
     await context.close();
   });
 
-  it('invoices: a page at a time (an empty last page just says there are no more), every line of one as the API has it, its PDF and the upcoming invoice', async () => {
+  it('invoices: a page at a time (the last page says there are no more), every line of one as the API has it, its PDF and the upcoming invoice', async () => {
     const org = await thresholdOrg('Invoices Co', 4);
     const owner = org.tokens.owner;
     const list = (cursor?: string) =>
@@ -387,9 +387,9 @@ describe('the billing console', () => {
       );
     const page1 = await list();
     const page2 = await list(page1.next_cursor);
-    // The API ends a list that fills its last page exactly with a cursor to an empty page.
-    expect(page2.next_cursor).not.toBeNull();
-    expect((await list(page2.next_cursor)).data).toEqual([]);
+    // Four invoices fill the second page exactly, and it is the last: no cursor to an empty page.
+    expect(page2.data).toHaveLength(2);
+    expect(page2.next_cursor).toBeNull();
     const numbersOf = (p: { data: { number: string }[] }) => p.data.map((i) => i.number);
 
     const { context, page, errors } = await openConsole(world, owner, 'invoices?limit=2');
@@ -416,8 +416,7 @@ describe('the billing console', () => {
     const older = page.getByRole('button', { name: 'Older invoices' });
     await older.click();
     await showing(numbersOf(page2));
-    // The next page is empty: the page stays, says so, and offers nothing older.
-    await older.click();
+    // The last page says so and offers nothing older.
     await page.getByTestId('no-more-invoices').waitFor();
     expect(await shown()).toEqual(numbersOf(page2));
     expect(await older.isDisabled()).toBe(true);

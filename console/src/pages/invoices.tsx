@@ -130,7 +130,7 @@ function InvoiceList({
     try {
       const page = await read(cursor);
       if (at > 0 && !page.data.length) {
-        // A cursor can lead to an empty page (the list ended exactly at the last page's size, or what
+        // A cursor can still lead to an empty page (a page cut short by DynamoDB's 1 MB read, or what
         // was there has moved on): stay on the page shown and say the list ends here.
         if (base && base.at === at - 1) setState({ ...base, noMore: true });
         else await go(0, undefined, undefined);
