@@ -38,8 +38,12 @@ export interface ExportJobStore {
    * `false` when another request replaced it first (the caller reuses that one).
    */
   create(job: ExportJob, audit: AuditEntry, current?: { replacing: string | undefined }): Promise<boolean>;
-  /** The org's current export (the one `GET …/export` reuses), if any. */
-  current(orgId: string): Promise<ExportJob | undefined>;
+  /**
+   * The org's current export (the one `GET …/export` reuses), if any: the pointer's export id, and the
+   * job unless the TTL has already removed its record (the pointer and the record expire together, in
+   * no set order).
+   */
+  current(orgId: string): Promise<{ readonly exportId: string; readonly job: ExportJob | undefined } | undefined>;
   /** The queue has the job: off the enqueue list, on the build deadline list. */
   markEnqueued(job: ExportJob, at: string): Promise<void>;
   /** A build starts: conditional on the job still building; false when it is not (a duplicate message). */

@@ -11,7 +11,7 @@ import { auditPut, getData, item, type StoredItem } from '../../kernel/dynamo/it
 import { keys } from '../../kernel/dynamo/keys';
 import { queryPartitionPage, queryWorkList } from '../../kernel/dynamo/pagination';
 import type { Page } from '../../kernel/ports';
-import { BUILD_DEADLINE_MS, ENQUEUE_GRACE_MS, type ExportJob } from '../domain/export-job';
+import { BUILD_DEADLINE_MS, ENQUEUE_GRACE_MS, type ExportJob, recordExpiresAt } from '../domain/export-job';
 import type { ExportJobStore } from '../ports';
 
 interface CurrentExport {
@@ -57,6 +57,7 @@ export class DynamoExportJobStore implements ExportJobStore {
                 Item: item('export', keys.exportJob(job.orgId, job.id), job, {
                   // On the work list until the queue confirms it has the job.
                   ...keys.exportDue(job.orgId, job.id, later(job.createdAt, ENQUEUE_GRACE_MS)),
+                  expiresAt: recordExpiresAt(job),
                 }),
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
@@ -67,7 +68,9 @@ export class DynamoExportJobStore implements ExportJobStore {
                   {
                     Put: {
                       TableName: t,
-                      Item: item('export_current', keys.exportCurrent(job.orgId), pointer),
+                      Item: item('export_current', keys.exportCurrent(job.orgId), pointer, {
+                        expiresAt: recordExpiresAt(job),
+                      }),
                       ...(current.replacing === undefined
                         ? { ConditionExpression: 'attribute_not_exists(PK)' }
                         : {
@@ -89,12 +92,12 @@ export class DynamoExportJobStore implements ExportJobStore {
     }
   }
 
-  async current(orgId: string): Promise<ExportJob | undefined> {
+  async current(orgId: string): Promise<{ exportId: string; job: ExportJob | undefined } | undefined> {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: keys.exportCurrent(orgId), ConsistentRead: true }),
     );
     const pointer = (out.Item as StoredItem<CurrentExport> | undefined)?.data;
-    return pointer ? this.get(orgId, pointer.exportId) : undefined;
+    return pointer ? { exportId: pointer.exportId, job: await this.get(orgId, pointer.exportId) } : undefined;
   }
 
   async markEnqueued(job: ExportJob, at: string): Promise<void> {
@@ -136,7 +139,7 @@ export class DynamoExportJobStore implements ExportJobStore {
         new PutCommand({
           TableName: this.tableName,
           // Without GSI2 attributes: off the work list.
-          Item: item('export', keys.exportJob(job.orgId, job.id), job),
+          Item: item('export', keys.exportJob(job.orgId, job.id), job, { expiresAt: recordExpiresAt(job) }),
           ConditionExpression: '#data.#status = :building',
           ExpressionAttributeNames: { '#data': 'data', '#status': 'status' },
           ExpressionAttributeValues: { ':building': 'building' },

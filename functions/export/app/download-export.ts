@@ -39,13 +39,14 @@ export async function downloadExport(
 
 async function currentOrNew(deps: ExportDeps, orgId: string, ctx: CallContext): Promise<ExportJob> {
   const current = await deps.exportJobs.current(orgId);
-  if (current && isReusable(current, deps.clock.now())) return current;
-  const { job, created } = await createJob(deps, orgId, ctx, { replacing: current?.id });
+  if (current?.job && isReusable(current.job, deps.clock.now())) return current.job;
+  // Replacing the pointer by the id it holds, even when its job's record has already expired.
+  const { job, created } = await createJob(deps, orgId, ctx, { replacing: current?.exportId });
   if (!created) {
     // Another request replaced the current export first: use that one.
     const winner = await deps.exportJobs.current(orgId);
-    if (!winner) throw conflict('conflict', 'the current export changed; ask again');
-    return winner;
+    if (!winner?.job) throw conflict('conflict', 'the current export changed; ask again');
+    return winner.job;
   }
   await enqueue(deps, job);
   return job;

@@ -68,6 +68,17 @@ export const EXPORT_RETENTION_DAYS = 7;
 export const filesExpireAt = (job: Pick<ExportJob, 'createdAt'>): Date =>
   new Date(Date.parse(job.createdAt) + EXPORT_RETENTION_DAYS * 24 * 60 * 60_000);
 
+/**
+ * An export's record is kept this many days after the request (listed as `expired` once its files are
+ * gone), then DynamoDB's TTL removes it and the current-export pointer to it. The audit trail keeps who
+ * asked for which export for as long as the audit is kept.
+ */
+export const EXPORT_RECORD_DAYS = 90;
+
+/** The TTL (epoch seconds) of an export's record and of the current-export pointer to it. */
+export const recordExpiresAt = (job: Pick<ExportJob, 'createdAt'>): number =>
+  Math.floor((Date.parse(job.createdAt) + EXPORT_RECORD_DAYS * 24 * 60 * 60_000) / 1000);
+
 export const viewStatusOf = (job: ExportJob, now: Date): ExportViewStatus =>
   job.status === 'ready' && now.getTime() >= filesExpireAt(job).getTime() ? 'expired' : job.status;
 

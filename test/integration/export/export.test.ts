@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import Ajv2020 from 'ajv/dist/2020';
 import Stripe from 'stripe';
 import { collectInvoice } from '../../../functions/collection/app/collect-invoices';
@@ -10,6 +11,8 @@ import { exportDocumentJsonSchema } from '../../../functions/export-schema';
 import { closeOrgPeriod } from '../../../functions/invoicing/app/close-period';
 import { fixedClock } from '../../../functions/kernel/clock';
 import { loadConfig } from '../../../functions/kernel/config';
+import { createDocumentClient } from '../../../functions/kernel/dynamo/client';
+import { keys, type TableKey } from '../../../functions/kernel/dynamo/keys';
 import { periodByKey } from '../../../functions/kernel/period';
 import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { reconcileStripeEvent, type StripeEventEnvelope } from '../../../functions/payments/app/reconcile-stripe-event';
@@ -549,6 +552,41 @@ describe('the export routes', () => {
     const expires = Date.parse(view.download_expires_at) - Date.now();
     expect(expires).toBeGreaterThan(14 * 60_000);
     expect(expires).toBeLessThanOrEqual(15 * 60_000);
+  });
+
+  it('keeps an export’s record and the current-export pointer 90 days (DynamoDB TTL); a pointer that outlives its record does not block the next export', async () => {
+    const config = loadConfig();
+    const db = createDocumentClient(config);
+    const fresh = await api.newOrg();
+    const download = () =>
+      api.request('GET /v1/orgs/{org}/export', {
+        token: fresh.tokens.owner,
+        params: { org: fresh.id },
+        headers: { prefer: 'respond-async' },
+      });
+    const first = await download();
+    expect(first.status).toBe(202);
+    const ttl = Math.floor((Date.parse(first.body.created_at) + 90 * 24 * 60 * 60_000) / 1000);
+    const stored = async (key: TableKey) =>
+      (await db.send(new GetCommand({ TableName: config.tableName, Key: key, ConsistentRead: true }))).Item;
+    expect((await stored(keys.exportJob(fresh.id, first.body.id)))?.expiresAt).toBe(ttl);
+    expect((await stored(keys.exportCurrent(fresh.id)))?.expiresAt).toBe(ttl);
+    expect(await buildExport(deps, { orgId: fresh.id, exportId: first.body.id })).toBe('built');
+    // The finished record is written whole again: it keeps its TTL.
+    expect((await stored(keys.exportJob(fresh.id, first.body.id)))?.expiresAt).toBe(ttl);
+
+    // The TTL removes the record and the pointer in no set order: here the record goes first.
+    await db.send(new DeleteCommand({ TableName: config.tableName, Key: keys.exportJob(fresh.id, first.body.id) }));
+    try {
+      clock.set('2026-12-20T00:06:00.000Z');
+      const next = await download();
+      expect(next.status).toBe(202);
+      expect(next.body.id).not.toBe(first.body.id);
+      expect((await stored(keys.exportCurrent(fresh.id)))?.data.exportId).toBe(next.body.id);
+    } finally {
+      clock.set('2026-12-20T00:00:00.000Z');
+      db.destroy();
+    }
   });
 
   it('shows an export as expired, without URLs, once the bucket’s 7 days are over', async () => {
