@@ -1,4 +1,5 @@
 import type { Actor } from '../../kernel/audit';
+import { addDays, epochSeconds } from '../../kernel/clock';
 import type { SectionCounts } from './document';
 
 /**
@@ -66,7 +67,7 @@ export const EXPORT_RETENTION_DAYS = 7;
  * instant: a URL handed out before it never meets S3's 404.
  */
 export const filesExpireAt = (job: Pick<ExportJob, 'createdAt'>): Date =>
-  new Date(Date.parse(job.createdAt) + EXPORT_RETENTION_DAYS * 24 * 60 * 60_000);
+  addDays(new Date(job.createdAt), EXPORT_RETENTION_DAYS);
 
 /**
  * An export's record is kept this many days after the request (listed as `expired` once its files are
@@ -77,7 +78,7 @@ export const EXPORT_RECORD_DAYS = 90;
 
 /** The TTL (epoch seconds) of an export's record and of the current-export pointer to it. */
 export const recordExpiresAt = (job: Pick<ExportJob, 'createdAt'>): number =>
-  Math.floor((Date.parse(job.createdAt) + EXPORT_RECORD_DAYS * 24 * 60 * 60_000) / 1000);
+  epochSeconds(addDays(new Date(job.createdAt), EXPORT_RECORD_DAYS));
 
 export const viewStatusOf = (job: ExportJob, now: Date): ExportViewStatus =>
   job.status === 'ready' && now.getTime() >= filesExpireAt(job).getTime() ? 'expired' : job.status;
