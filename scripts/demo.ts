@@ -8,6 +8,7 @@ import { publishUsage } from '../functions/usage/client/usage-publisher';
 import type { UsageEventWire } from '../functions/usage/event-contract';
 import { type DevKeys, loadOrCreateDevKeys, mintToken } from './local/dev-auth';
 import { localSqsClient } from './local/sqs';
+import { mulberry32 } from './support/prng';
 
 /**
  * `npm run demo`: a new customer's first day, end to end through the public API, against an
@@ -130,17 +131,6 @@ ${text.slice(0, 2000)}`);
 }
 
 // ─── usage, as the agent runtime would report it ──────────────────────────────────────────────────────
-/** A small seeded PRNG (mulberry32): the same run id gives the same events, byte for byte. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AGENTS = [
   { id: 'agent_support-bot', connection: 'conn_zendesk', weight: 0.4, models: ['claude-haiku-4', 'claude-sonnet-4'] },
@@ -159,7 +149,8 @@ const OTHER_AGENT = 'agent_research';
  * it would be free-tier usage). `burst` keeps run ids distinct between calls.
  */
 function agentTraffic(orgId: string, count: number, from: number, to: number, burst: string): UsageEventWire[] {
-  const rand = prng((Number.parseInt(orgId.slice(-6), 36) || 1) + burst.length);
+  // Seeded: the same run id gives the same events, byte for byte.
+  const rand = mulberry32((Number.parseInt(orgId.slice(-6), 36) || 1) + burst.length);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const pickAgent = () => {
     let r = rand();

@@ -27,8 +27,10 @@ import { DAY_MS, dayKey, HOUR_MS, hourKey, type Period, periodByKey } from '../.
 import { CATALOG, findPlanVersion } from '../../functions/kernel/pricing/plans';
 import type { UsageCell } from '../../functions/kernel/pricing/quantities';
 import { type RatingStretch, ratePeriod, ratingSheetFor } from '../../functions/kernel/pricing/rating';
-import { addCells, type ForecastInput, forecastPeriod } from '../../functions/usage/domain/forecast';
+import { addCells, type ForecastInput, forecastPeriod, quantile } from '../../functions/usage/domain/forecast';
+import { mulberry32 } from '../support/prng';
 import { linearRunRate } from './forecast/linear-baseline';
+import { BOOTSTRAP_RESAMPLES, pairedMedianDifference, signedPoints } from './forecast/paired';
 
 const ROOT = resolve(__dirname, '../..');
 /**
@@ -47,16 +49,9 @@ const free = findPlanVersion('free', 2, CATALOG)!;
 const PRO = ratingSheetFor(pro, 'metered', 'USD');
 const FREE = ratingSheetFor(free, 'free', 'USD');
 
-/** mulberry32: a small seeded PRNG, so every run replays the same traces. */
+/** A seeded PRNG and the draws the traces need, so every run replays the same traces. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = mulberry32(seed);
   const uniform = (lo: number, hi: number) => lo + (hi - lo) * next();
   const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   /** A multiplicative noise factor with mean 1. */
@@ -177,43 +172,6 @@ const score = (actual: number, f: { projectedMinor: number; lowMinor: number; hi
   ratio: actual === 0 ? 0 : f.projectedMinor / actual,
 });
 
-const quantile = (xs: readonly number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return 0;
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
-};
-
-const BOOTSTRAP_RESAMPLES = 2_000;
-
-/**
- * median(a) − median(b) over paired samples (a[i] and b[i] scored on the same trace), with the 5th and
- * 95th percentiles of that difference over resamples of the traces (seeded, so a run replays).
- */
-function pairedMedianDifference(a: readonly number[], b: readonly number[], seed: number) {
-  const r = rng(seed ^ 0x5eed);
-  const differences: number[] = [];
-  for (let k = 0; k < BOOTSTRAP_RESAMPLES; k++) {
-    const pick = Array.from({ length: a.length }, () => Math.floor(r.next() * a.length));
-    differences.push(
-      quantile(
-        pick.map((i) => a[i]!),
-        0.5,
-      ) -
-        quantile(
-          pick.map((i) => b[i]!),
-          0.5,
-        ),
-    );
-  }
-  return {
-    difference: quantile(a, 0.5) - quantile(b, 0.5),
-    low: quantile(differences, 0.05),
-    high: quantile(differences, 0.95),
-  };
-}
-
 function main() {
   const results: {
     family: Family;
@@ -302,7 +260,10 @@ function main() {
   const paired = FAMILIES.map((family) => {
     const of = (method: string) =>
       results.find((r) => r.family === family && r.checkpoint === 0.5 && r.method === method)!.scores.map((s) => s.ape);
-    return { family, ...pairedMedianDifference(of('blended_burn_rate'), of('linear_run_rate'), SEED) };
+    return {
+      family,
+      ...pairedMedianDifference(of('blended_burn_rate'), of('linear_run_rate'), rng(SEED ^ 0x5eed).next),
+    };
   });
   const output = {
     measured_at: new Date().toISOString(),
@@ -339,13 +300,13 @@ function main() {
     }
   }
   console.log(lines.join('\n'));
-  const points = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
   console.log(
     [
       '',
       `median APE at 50 %, ours − baseline on the same traces, in points (90 % paired bootstrap, ${BOOTSTRAP_RESAMPLES} resamples):`,
       ...paired.map(
-        (p) => `  ${p.family.padEnd(17)}${points(p.difference).padStart(7)}  (${points(p.low)} to ${points(p.high)})`,
+        (p) =>
+          `  ${p.family.padEnd(17)}${signedPoints(p.difference).padStart(7)}  (${signedPoints(p.low)} to ${signedPoints(p.high)})`,
       ),
     ].join('\n'),
   );

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { signedPoints } from './forecast/paired';
 import { replaceReadmeBlock } from './readme-block';
 
 const ROOT = resolve(__dirname, '../..');
@@ -92,7 +93,6 @@ function rows(): Row[] {
   ]);
 
   const forecast = read('forecast');
-  const points = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
   const at50 = (forecast?.results as Json[] | undefined)?.filter(
     (r) => r.checkpoint === 0.5 && r.method === 'blended_burn_rate',
   );
@@ -117,7 +117,7 @@ function rows(): Row[] {
         .filter((p) => p.median_ape_difference >= 0)
         .map(
           (p) =>
-            `${p.family} ${points(p.median_ape_difference)} pts (90 %: ${points(p.interval_90[0])} to ${points(p.interval_90[1])})`,
+            `${p.family} ${signedPoints(p.median_ape_difference)} pts (90 %: ${signedPoints(p.interval_90[0])} to ${signedPoints(p.interval_90[1])})`,
         )
         .join(', '),
       yes(forecast?.targets?.better_than_baseline_on_every_family_at_50),

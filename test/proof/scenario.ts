@@ -1,5 +1,4 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
 import { ulid } from 'ulid';
 import { item } from '../../functions/kernel/dynamo/items';
 import { keys } from '../../functions/kernel/dynamo/keys';
@@ -53,41 +52,9 @@ export async function newOrg(deps: Deps, prefix: string): Promise<string> {
   return orgId;
 }
 
-/** An SQS event as Lambda's event source mapping delivers it. */
-export function sqsEvent(
-  records: readonly { body: string; messageId: string; sentAt: Date; receiveCount?: number }[],
-): SQSEvent {
-  return {
-    Records: records.map((r, i) => ({
-      messageId: r.messageId,
-      receiptHandle: `rh-${i}-${r.messageId}`,
-      body: r.body,
-      attributes: {
-        ApproximateReceiveCount: String(r.receiveCount ?? 1),
-        SentTimestamp: String(r.sentAt.getTime()),
-        SenderId: 'proof',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:billing-usage',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
-
-/** A seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, so a failing run can be replayed from its seed. */
+export { mulberry32 as prng } from '../../scripts/support/prng';
+export { sqsEvent } from '../support/sqs-event';
 
 export function shuffle<T>(xs: readonly T[], rand: () => number): T[] {
   const out = [...xs];

@@ -116,7 +116,7 @@ const isWeekend = (t: number) => {
 };
 
 /** The q-quantile by linear interpolation (0 for no values). */
-function quantile(xs: readonly number[], q: number): number {
+export function quantile(xs: readonly number[], q: number): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
   const pos = (s.length - 1) * q;

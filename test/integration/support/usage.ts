@@ -1,35 +1,9 @@
-import type { SQSEvent } from 'aws-lambda';
 import { ulid } from 'ulid';
 import { provisionOrg } from '../../../functions/orgs/app/provision-org';
 import type { Deps } from '../../support/deps';
 
 /** Builders for usage tests: SQS events shaped like Lambda's, events like the agent runtime's. */
-export interface TestRecord {
-  body: unknown;
-  messageId?: string;
-  sentAt?: Date;
-}
-
-export function sqsEvent(records: readonly TestRecord[]): SQSEvent {
-  return {
-    Records: records.map((r, i) => ({
-      messageId: r.messageId ?? `msg-${i}-${ulid()}`,
-      receiptHandle: `rh-${i}`,
-      body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: String((r.sentAt ?? new Date()).getTime()),
-        SenderId: 'test',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:billing-usage',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
+export { sqsEvent, type TestRecord } from '../../support/sqs-event';
 
 export async function newUsageOrg(deps: Deps, currency: 'USD' | 'EUR' | 'GBP' | 'JPY' = 'USD'): Promise<string> {
   const orgId = `org_${ulid().toLowerCase()}`;
