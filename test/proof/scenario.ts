@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import type { ContractTerms } from '../../functions/contracts/domain/contract';
 import { item } from '../../functions/kernel/dynamo/items';
 import { keys } from '../../functions/kernel/dynamo/keys';
 import { provisionOrg } from '../../functions/orgs/app/provision-org';
@@ -44,6 +45,30 @@ export interface Scenario {
 }
 
 export const pick = <T>(scale: Scale, small: T, full: T): T => (scale === 'small' ? small : full);
+
+/**
+ * The plain contract the scenarios draft: USD, one postpaid commitment for the term, a flat discount,
+ * no fee, no included usage, net 0, back to the free plan at its end, the rest waived on termination.
+ */
+export const postpaidContract = (c: {
+  name: string;
+  termStart: string;
+  termEnd: string;
+  commitMinor: number;
+  discountPercent: string;
+}): ContractTerms => ({
+  name: c.name,
+  currency: 'USD',
+  termStart: c.termStart,
+  termEnd: c.termEnd,
+  commit: { type: 'postpaid', years: [{ amountMinor: c.commitMinor }] },
+  rates: { discountPercent: c.discountPercent, overrides: [] },
+  platformFeeMinor: 0,
+  included: {},
+  netDays: 0,
+  onEnd: { planId: 'free' },
+  onTermination: 'waive',
+});
 
 /** A fresh org per scenario (or trial): no scenario sees another's data. */
 export async function newOrg(deps: Deps, prefix: string): Promise<string> {

@@ -11,7 +11,7 @@ import { changeSubscription } from '../../../functions/subscriptions/app/change-
 import { createSubscription } from '../../../functions/subscriptions/app/create-subscription';
 import { putBudgets } from '../../../functions/usage/app/budgets';
 import { buildDeps } from '../../../scripts/local/all-deps';
-import { newOrg, pick, type Scenario, Violations, withCard } from '../scenario';
+import { newOrg, pick, postpaidContract, type Scenario, Violations, withCard } from '../scenario';
 
 const ctx: CallContext = { actor: { type: 'user', id: 'proof', role: 'owner' } };
 /** 64 at full counts (the issue's figure); fewer at small counts, where CI's two cores would only queue them. */
@@ -127,19 +127,18 @@ export const races: Scenario = {
       const end = new Date(Date.UTC(2031 + r, 0, 1)).toISOString();
       const drafts: string[] = [];
       for (const name of ['A', 'B']) {
-        const view = await createContract(deps, ctx, contractOrg, {
-          name: `${name}${r}`,
-          currency: 'USD',
-          termStart: start,
-          termEnd: end,
-          commit: { type: 'postpaid', years: [{ amountMinor: 100 }] },
-          rates: { discountPercent: '10', overrides: [] },
-          platformFeeMinor: 0,
-          included: {},
-          netDays: 0,
-          onEnd: { planId: 'free' },
-          onTermination: 'waive',
-        });
+        const view = await createContract(
+          deps,
+          ctx,
+          contractOrg,
+          postpaidContract({
+            name: `${name}${r}`,
+            termStart: start,
+            termEnd: end,
+            commitMinor: 100,
+            discountPercent: '10',
+          }),
+        );
         await transitionContract(deps, ctx, contractOrg, view.current.id, { action: 'submit' });
         drafts.push(view.current.id);
       }

@@ -13,7 +13,7 @@ import { createSubscription } from '../../../functions/subscriptions/app/create-
 import { handler as consumeUsage } from '../../../functions/usage/queue/consume-usage';
 import { buildDeps, type Deps } from '../../../scripts/local/all-deps';
 import type { ApiResponse, TestApi, TestOrg } from '../../integration/support/api';
-import { type Scenario, sqsEvent, Violations, withCard } from '../scenario';
+import { postpaidContract, type Scenario, sqsEvent, Violations, withCard } from '../scenario';
 
 /**
  * Tenancy, cell by cell: every JWT route × every identity (the four member roles and the platform) ×
@@ -78,19 +78,18 @@ async function seed(deps: Deps, org: TestOrg, api: TestApi): Promise<Objects> {
   for (const invoice of (await deps.invoices.list(org.id, { limit: 100 })).data) invoices.push(invoice.id);
   const contracts: string[] = [];
   for (const year of [2030, 2032]) {
-    const view = await createContract(deps, ctx, org.id, {
-      name: `Enterprise ${year}`,
-      currency: 'USD',
-      termStart: new Date(Date.UTC(year, 0, 1)).toISOString(),
-      termEnd: new Date(Date.UTC(year + 1, 0, 1)).toISOString(),
-      commit: { type: 'postpaid', years: [{ amountMinor: 100_000 }] },
-      rates: { discountPercent: '10', overrides: [] },
-      platformFeeMinor: 0,
-      included: {},
-      netDays: 0,
-      onEnd: { planId: 'free' },
-      onTermination: 'waive',
-    });
+    const view = await createContract(
+      deps,
+      ctx,
+      org.id,
+      postpaidContract({
+        name: `Enterprise ${year}`,
+        termStart: new Date(Date.UTC(year, 0, 1)).toISOString(),
+        termEnd: new Date(Date.UTC(year + 1, 0, 1)).toISOString(),
+        commitMinor: 100_000,
+        discountPercent: '10',
+      }),
+    );
     contracts.push(view.current.id);
   }
   // Usage with names that carry the org's id (a leak shows up as text), and two quarantined events.

@@ -14,7 +14,7 @@ import { addContact } from '../../../functions/notices/app/contacts';
 import { deliverPendingNotices } from '../../../functions/notices/app/deliver-notices';
 import { createSubscription } from '../../../functions/subscriptions/app/create-subscription';
 import { buildDeps } from '../../../scripts/local/all-deps';
-import { newOrg, pick, type Scenario, Violations } from '../scenario';
+import { newOrg, pick, postpaidContract, type Scenario, Violations } from '../scenario';
 
 const ctx: CallContext = { actor: { type: 'user', id: 'proof', role: 'owner' } };
 const DAY = 86_400_000;
@@ -93,19 +93,18 @@ export const time: Scenario = {
     const contracts: { org: string; id: string }[] = [];
     for (let i = 0; i < n; i++) {
       const org = await newOrg(deps, 'time_contract');
-      const view = await createContract(deps, ctx, org, {
-        name: 'Short',
-        currency: 'USD',
-        termStart: '2027-01-01T00:00:00.000Z',
-        termEnd: '2027-02-01T00:00:00.000Z',
-        commit: { type: 'postpaid', years: [{ amountMinor: 0 }] },
-        rates: { discountPercent: '0', overrides: [] },
-        platformFeeMinor: 0,
-        included: {},
-        netDays: 0,
-        onEnd: { planId: 'free' },
-        onTermination: 'waive',
-      });
+      const view = await createContract(
+        deps,
+        ctx,
+        org,
+        postpaidContract({
+          name: 'Short',
+          termStart: '2027-01-01T00:00:00.000Z',
+          termEnd: '2027-02-01T00:00:00.000Z',
+          commitMinor: 0,
+          discountPercent: '0',
+        }),
+      );
       await transitionContract(deps, ctx, org, view.current.id, { action: 'submit' });
       await transitionContract(deps, ctx, org, view.current.id, {
         action: 'sign',
