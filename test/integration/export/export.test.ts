@@ -6,6 +6,7 @@ import Stripe from 'stripe';
 import { collectInvoice } from '../../../functions/collection/app/collect-invoices';
 import { advanceContracts } from '../../../functions/contracts/app/advance-contracts';
 import { buildExport } from '../../../functions/export/app/build-export';
+import { ExportResponse } from '../../../functions/export/contract';
 import { SECTIONS } from '../../../functions/export/domain/document';
 import { exportDocumentJsonSchema } from '../../../functions/export-schema';
 import { closeOrgPeriod } from '../../../functions/invoicing/app/close-period';
@@ -596,6 +597,7 @@ describe('the export routes', () => {
       const lastMoment = (await call('GET /v1/orgs/{org}/exports/{id}', { params: { id: job.id } })).body;
       expect(lastMoment).toMatchObject({ status: 'ready', files_expire_at: new Date(expiresAt).toISOString() });
       expect(lastMoment.download_url).toEqual(expect.any(String));
+      expect(ExportResponse.strict().parse(lastMoment)).toEqual(lastMoment);
       clock.set(new Date(expiresAt).toISOString());
       const expired = await call('GET /v1/orgs/{org}/exports/{id}', { params: { id: job.id } });
       expect(expired.status).toBe(200);
@@ -607,8 +609,11 @@ describe('the export routes', () => {
         download_url_gzip: null,
         download_expires_at: null,
       });
+      // The answers are what the served OpenAPI document says (ExportResponse, no field beyond it).
+      expect(ExportResponse.strict().parse(expired.body)).toEqual(expired.body);
       const listed = (await call('GET /v1/orgs/{org}/exports', { query: { limit: 100 } })).body.data;
       expect(listed.find((e: any) => e.id === job.id)).toMatchObject({ status: 'expired' });
+      for (const e of listed) expect(ExportResponse.strict().parse(e)).toEqual(e);
     } finally {
       clock.set('2026-12-20T00:00:00.000Z');
     }
