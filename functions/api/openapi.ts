@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { CONTRACT } from '../contract';
 import { ExportDocument } from '../export-schema';
 import type { RouteContract } from '../kernel/http/contract';
-import { ProblemBody } from '../kernel/http/contract';
+import { GatewayMessage, ProblemBody } from '../kernel/http/contract';
 import { ROUTES } from '../routes';
 import { UsageEvent, UsageMessage } from '../usage/event-contract';
 
@@ -12,8 +12,28 @@ import { UsageEvent, UsageMessage } from '../usage/event-contract';
  */
 type JsonSchema = Record<string, unknown>;
 
+/**
+ * OpenAPI 3.0.3's `nullable` only adds null to a `type` in the same schema: it does not widen an `enum`
+ * (null must be one of its values) and means nothing beside `anyOf` alone. zod writes both forms, so a
+ * validating client would reject a null it was told it may get: null goes into the enum, and onto each
+ * alternative of an `anyOf`.
+ */
+function nullableAsOpenApi303(node: unknown): void {
+  if (Array.isArray(node)) for (const item of node) nullableAsOpenApi303(item);
+  else if (node && typeof node === 'object') {
+    const schema = node as JsonSchema;
+    if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum.push(null);
+    if (schema.nullable === true && schema.type === undefined && Array.isArray(schema.anyOf)) {
+      delete schema.nullable;
+      for (const alternative of schema.anyOf as JsonSchema[]) alternative.nullable = true;
+    }
+    for (const value of Object.values(schema)) nullableAsOpenApi303(value);
+  }
+}
+
 const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' });
+  nullableAsOpenApi303(rest);
   return rest;
 };
 
@@ -44,18 +64,37 @@ function parametersOf(contract: RouteContract, path: string) {
 
 export function buildOpenApiDocument(serverUrl?: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  const problem = { content: { 'application/problem+json': { schema: schemaOf(ProblemBody, 'output') } } };
+  const problemContent = { 'application/problem+json': { schema: schemaOf(ProblemBody, 'output') } };
+  const gatewayContent = { 'application/json': { schema: schemaOf(GatewayMessage, 'output') } };
   for (const route of ROUTES) {
     const contract = (CONTRACT as Record<string, RouteContract>)[route.id];
     if (!contract) throw new Error(`route ${route.id} has no contract`);
     const responses: Record<string, JsonSchema> = {};
     for (const [status, schema] of Object.entries(contract.responses)) {
+      // 204 has no body at all (RFC 9110), so it declares no content.
+      if (status === '204') {
+        responses[status] = { description: 'Success, no content' };
+        continue;
+      }
       const content: Record<string, unknown> = { 'application/json': { schema: schemaOf(schema, 'output') } };
       for (const type of contract.alsoProduces ?? []) content[type] = { schema: { type: 'string' } };
       responses[status] = { description: status.startsWith('2') ? 'Success' : 'Answer', content };
     }
-    responses['4XX'] = { description: 'Client error (problem JSON with a stable code)', ...problem };
-    responses['5XX'] = { description: 'Server error', ...problem };
+    if (route.auth === 'jwt') {
+      responses['401'] = {
+        description: "API Gateway's JWT authorizer: the token is missing, expired or not ours",
+        content: gatewayContent,
+      };
+    }
+    responses['413'] = {
+      description: 'API Gateway: the request body is over its payload limit',
+      content: gatewayContent,
+    };
+    responses['4XX'] = { description: 'Client error (problem JSON with a stable code)', content: problemContent };
+    responses['5XX'] = {
+      description: "Server error: problem JSON from the handler, or API Gateway's message when the function failed",
+      content: { ...problemContent, ...gatewayContent },
+    };
     const isWrite = route.method !== 'GET';
     paths[route.path] ??= {};
     paths[route.path]![route.method.toLowerCase()] = {

@@ -23,6 +23,12 @@ export const ListQuery = z.object({
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 
+/**
+ * API Gateway's own answers, before or instead of a handler: 401 from the JWT authorizer, 413 past the
+ * payload limit, 500/503 when the function failed or timed out. Not problem JSON: AWS writes them.
+ */
+export const GatewayMessage = z.object({ message: z.string() });
+
 export const ProblemBody = z.object({
   error: z.object({
     code: z.string(),

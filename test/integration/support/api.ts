@@ -1,9 +1,10 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
-import type { Role, RouteDefinition } from '../../../functions/routes';
+import { ROUTES, type Role, type RouteDefinition } from '../../../functions/routes';
 import { createDevKeys, type DevClaims, type DevKeys, mintToken } from '../../../scripts/local/dev-auth';
 import { startGateway } from '../../../scripts/local/gateway';
+import { contractViolation } from '../../support/response-contract';
 
 /**
  * Drives the product the way a client does: HTTP to the local gateway (the real route table, JWT
@@ -11,7 +12,8 @@ import { startGateway } from '../../../scripts/local/gateway';
  *
  * Requests name routes by their route-table key (`'GET /v1/orgs/{org}/audit'`). Every route whose
  * handler answered is recorded (see recordServed): global-teardown fails a full run in which some route
- * of the table was never really requested.
+ * of the table was never really requested. Every answer is checked against the served OpenAPI document
+ * (see response-contract.ts): one outside it fails the request.
  */
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -82,6 +84,10 @@ export async function startTestApi(): Promise<TestApi> {
     const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+    const route = ROUTES.find((r) => `${r.method} ${r.path}` === routeKey);
+    if (!route) throw new Error(`${routeKey} is not in the route table`);
+    const violation = contractViolation(route, res.status, res.headers.get('content-type'), text ? parsed : undefined);
+    if (violation) throw new Error(`${routeKey} ${violation}\n${text.slice(0, 2000)}`);
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 
