@@ -10,6 +10,7 @@ import type { Role } from '../../functions/routes';
 import { loadOrCreateDevKeys, mintToken } from '../../scripts/local/dev-auth';
 import { freePort } from '../../scripts/local/processes';
 import { localSqsClient } from '../../scripts/local/sqs';
+import { assertAnswerInContract } from '../support/response-contract';
 
 /**
  * The browser tests' world: `npm start`'s own runtime (scripts/local/start.ts: DynamoDB Local, fauxqs,
@@ -198,7 +199,13 @@ export async function call<T = any>(
   });
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
-  return { status: res.status, body: (type.includes('json') && text ? JSON.parse(text) : text) as T, text };
+  const parsed = type.includes('json') && text ? JSON.parse(text) : text;
+  assertAnswerInContract(method, path, {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    body: text ? parsed : undefined,
+  });
+  return { status: res.status, body: parsed as T, text };
 }
 
 export async function must<T = any>(
@@ -309,11 +316,22 @@ export async function openConsole(
   // What the page itself received from the API, by path: a forecast moves with the clock, so the page's
   // figures are checked against the answer it rendered (and that answer against a fresh read).
   const received = new Map<string, any>();
+  // And every answer the page got is one the OpenAPI document describes (a violation is a page error).
   page.on('response', (r) => {
     const url = new URL(r.url());
-    if (!url.pathname.startsWith('/v1/') || !(r.headers()['content-type'] ?? '').includes('json')) return;
-    r.json().then(
-      (body) => received.set(url.pathname, body),
+    // Ours only: Stripe.js's calls to the Stripe sandbox are /v1/ paths too.
+    if (url.origin !== new URL(world.api).origin || !url.pathname.startsWith('/v1/')) return;
+    const contentType = r.headers()['content-type'] ?? null;
+    const isJson = (contentType ?? '').includes('json');
+    (isJson ? r.json() : Promise.resolve(undefined)).then(
+      (body) => {
+        if (isJson) received.set(url.pathname, body);
+        try {
+          assertAnswerInContract(r.request().method(), url.pathname, { status: r.status(), contentType, body });
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      },
       () => {},
     );
   });

@@ -1,6 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { buildOpenApiDocument } from '../../functions/api/openapi';
-import type { RouteDefinition } from '../../functions/routes';
+import { ROUTES, type RouteDefinition } from '../../functions/routes';
+import { compileRoutes, matchRoute } from '../../scripts/local/gateway';
 
 /**
  * Every answer the test API receives is checked against the served OpenAPI document (the one
@@ -52,4 +53,21 @@ export function contractViolation(
   const validate = validatorFor(`${route.id} ${status} ${type}`, media.schema);
   if (validate(body)) return undefined;
   return `answered ${status} outside its schema: ${ajv.errorsText(validate.errors, { dataVar: 'body' })}`;
+}
+
+const compiled = compileRoutes(ROUTES);
+
+/**
+ * For clients that call by path (the console's browser tests, the `npm start` month-end test): finds the
+ * route the gateway would serve and throws when the answer is outside the document.
+ */
+export function assertAnswerInContract(
+  method: string,
+  path: string,
+  answer: { status: number; contentType: string | null; body: unknown },
+): void {
+  const matched = matchRoute(compiled, method, path.split('?')[0]!);
+  if (!matched) throw new Error(`${method} ${path} is no route of the table`);
+  const violation = contractViolation(matched.route, answer.status, answer.contentType, answer.body);
+  if (violation) throw new Error(`${method} ${path} ${violation}`);
 }

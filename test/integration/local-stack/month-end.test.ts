@@ -9,6 +9,7 @@ import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { publishUsage } from '../../../functions/usage/client/usage-publisher';
 import { loadOrCreateDevKeys, mintToken } from '../../../scripts/local/dev-auth';
 import { freePort } from '../../../scripts/local/processes';
+import { assertAnswerInContract } from '../../support/response-contract';
 
 /**
  * `npm start -- --clock-start <a quarter hour before a month end> --speed 60 --late-grace 5m`: the
@@ -124,7 +125,9 @@ describe('npm start --clock-start before a month end', () => {
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
-      return { status: res.status, body: (await res.json()) as any };
+      const answer = { status: res.status, contentType: res.headers.get('content-type'), body: await res.json() };
+      assertAnswerInContract(method, path, answer);
+      return { status: res.status, body: answer.body as any };
     };
     expect(
       (await call('PUT', `/v1/orgs/${orgId}`, platform, { name: 'Month End Co', default_currency: 'USD' })).status,
