@@ -499,6 +499,12 @@ describe('the billing console', () => {
       await page.goto(`${world.api}/console/#/overview`);
       const panel = page.getByTestId('freeze-panel');
       await panel.waitFor();
+      // Dunning freezes new spend too, and the panel says why in the words of its state.
+      expect(await panel.innerText()).toContain('New spend is refused');
+      expect(await page.getByTestId('freeze-reasons').innerText()).toBe(
+        'A payment failed and has not been made since (Past due: a payment failed).',
+      );
+      expect(await text(page, 'billing-status')).toBe('Past due: a payment failed · new spend frozen');
       expect(await panel.getByRole('link', { name: 'Update the card' }).count()).toBe(1);
       const link = panel.getByRole('link', { name: new RegExp(`^Pay invoice ${open.number} \\(`) });
       await screenshot(page, 'dunning-overview');
@@ -540,6 +546,11 @@ describe('the billing console', () => {
       );
       expect(errors).toEqual([]);
       await screenshot(page, 'pay-now');
+      // Paid: the freeze is lifted, and the overview says so.
+      await page.goto(`${world.api}/console/#/overview`);
+      await page.getByTestId('billing-status').waitFor();
+      expect(await page.getByTestId('freeze-panel').count()).toBe(0);
+      expect(await text(page, 'billing-status')).toBe('In good standing');
       await context.close();
     },
   );
