@@ -10,7 +10,7 @@ import type { Role } from '../../functions/routes';
 import { loadOrCreateDevKeys, mintToken } from '../../scripts/local/dev-auth';
 import { freePort } from '../../scripts/local/processes';
 import { localSqsClient } from '../../scripts/local/sqs';
-import { assertAnswerInContract } from '../support/response-contract';
+import { assertAnswerInContract, routeAt } from '../support/response-contract';
 
 /**
  * The browser tests' world: `npm start`'s own runtime (scripts/local/start.ts: DynamoDB Local, fauxqs,
@@ -200,7 +200,7 @@ export async function call<T = any>(
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
   const parsed = type.includes('json') && text ? JSON.parse(text) : text;
-  assertAnswerInContract(method, path, {
+  assertAnswerInContract(routeAt(method, path), {
     status: res.status,
     contentType: res.headers.get('content-type'),
     body: text ? parsed : undefined,
@@ -317,17 +317,22 @@ export async function openConsole(
   // figures are checked against the answer it rendered (and that answer against a fresh read).
   const received = new Map<string, any>();
   // And every answer the page got is one the OpenAPI document describes (a violation is a page error).
+  // Ours only: Stripe.js's calls to the Stripe sandbox are /v1/ paths too.
+  const apiOrigin = new URL(world.api).origin;
   page.on('response', (r) => {
     const url = new URL(r.url());
-    // Ours only: Stripe.js's calls to the Stripe sandbox are /v1/ paths too.
-    if (url.origin !== new URL(world.api).origin || !url.pathname.startsWith('/v1/')) return;
+    if (url.origin !== apiOrigin || !url.pathname.startsWith('/v1/')) return;
     const contentType = r.headers()['content-type'] ?? null;
     const isJson = (contentType ?? '').includes('json');
     (isJson ? r.json() : Promise.resolve(undefined)).then(
       (body) => {
         if (isJson) received.set(url.pathname, body);
         try {
-          assertAnswerInContract(r.request().method(), url.pathname, { status: r.status(), contentType, body });
+          assertAnswerInContract(routeAt(r.request().method(), url.pathname), {
+            status: r.status(),
+            contentType,
+            body,
+          });
         } catch (e) {
           errors.push((e as Error).message);
         }

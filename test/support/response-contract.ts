@@ -57,17 +57,20 @@ export function contractViolation(
 
 const compiled = compileRoutes(ROUTES);
 
-/**
- * For clients that call by path (the console's browser tests, the `npm start` month-end test): finds the
- * route the gateway would serve and throws when the answer is outside the document.
- */
-export function assertAnswerInContract(
-  method: string,
-  path: string,
-  answer: { status: number; contentType: string | null; body: unknown },
-): void {
+/** The route the gateway serves for `method path` (the query left out), for clients that call by path. */
+export function routeAt(method: string, path: string): RouteDefinition {
   const matched = matchRoute(compiled, method, path.split('?')[0]!);
   if (!matched) throw new Error(`${method} ${path} is no route of the table`);
-  const violation = contractViolation(matched.route, answer.status, answer.contentType, answer.body);
-  if (violation) throw new Error(`${method} ${path} ${violation}`);
+  return matched.route;
+}
+
+/** Throws when the answer is outside the document, naming the route and (given `text`) the body's start. */
+export function assertAnswerInContract(
+  route: RouteDefinition,
+  answer: { status: number; contentType: string | null; body: unknown; text?: string },
+): void {
+  const violation = contractViolation(route, answer.status, answer.contentType, answer.body);
+  if (!violation) return;
+  const shown = answer.text === undefined ? '' : `\n${answer.text.slice(0, 2000)}`;
+  throw new Error(`${route.method} ${route.path} ${violation}${shown}`);
 }

@@ -1,6 +1,6 @@
 import { buildOpenApiDocument } from '../../functions/api/openapi';
 import { ROUTES } from '../../functions/routes';
-import { contractViolation } from '../support/response-contract';
+import { assertAnswerInContract, contractViolation, routeAt } from '../support/response-contract';
 
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, any>> };
 const route = (id: string) => ROUTES.find((r) => r.id === id)!;
@@ -72,5 +72,13 @@ describe('the response check the test API runs on every answer', () => {
     expect(contractViolation(route('getOrg'), 404, 'application/json', { message: 'Not Found' })).toMatch(
       /application\/problem\+json/,
     );
+  });
+
+  it('throws for a client that calls by path, naming the route it matched and the start of the body', () => {
+    expect(routeAt('GET', '/v1/orgs/org_a/invoices/upcoming?limit=1').id).toBe('getUpcomingInvoice');
+    expect(() => routeAt('GET', '/v1/nowhere')).toThrow('GET /v1/nowhere is no route of the table');
+    expect(() =>
+      assertAnswerInContract(health, { status: 200, contentType: 'application/json', body: {}, text: '{}' }),
+    ).toThrow(/^GET \/v1\/health answered 200 outside its schema: .*\n\{\}$/s);
   });
 });

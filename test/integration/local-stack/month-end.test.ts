@@ -9,7 +9,7 @@ import { stripeOptions } from '../../../functions/kernel/stripe/client';
 import { publishUsage } from '../../../functions/usage/client/usage-publisher';
 import { loadOrCreateDevKeys, mintToken } from '../../../scripts/local/dev-auth';
 import { freePort } from '../../../scripts/local/processes';
-import { assertAnswerInContract } from '../../support/response-contract';
+import { assertAnswerInContract, routeAt } from '../../support/response-contract';
 
 /**
  * `npm start -- --clock-start <a quarter hour before a month end> --speed 60 --late-grace 5m`: the
@@ -126,7 +126,7 @@ describe('npm start --clock-start before a month end', () => {
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
       const answer = { status: res.status, contentType: res.headers.get('content-type'), body: await res.json() };
-      assertAnswerInContract(method, path, answer);
+      assertAnswerInContract(routeAt(method, path), answer);
       return { status: res.status, body: answer.body as any };
     };
     expect(

@@ -4,7 +4,7 @@ import { ulid } from 'ulid';
 import { ROUTES, type Role, type RouteDefinition } from '../../../functions/routes';
 import { createDevKeys, type DevClaims, type DevKeys, mintToken } from '../../../scripts/local/dev-auth';
 import { startGateway } from '../../../scripts/local/gateway';
-import { contractViolation } from '../../support/response-contract';
+import { assertAnswerInContract } from '../../support/response-contract';
 
 /**
  * Drives the product the way a client does: HTTP to the local gateway (the real route table, JWT
@@ -65,6 +65,8 @@ export async function startTestApi(): Promise<TestApi> {
   const token = (claims: DevClaims) => mintToken(keys, claims);
 
   async function request<T>(routeKey: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const route = ROUTES.find((r) => `${r.method} ${r.path}` === routeKey);
+    if (!route) throw new Error(`${routeKey} is not in the route table`);
     const [method, template] = routeKey.split(' ') as [string, string];
     const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
       const value = options.params?.[name];
@@ -84,10 +86,12 @@ export async function startTestApi(): Promise<TestApi> {
     const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
-    const route = ROUTES.find((r) => `${r.method} ${r.path}` === routeKey);
-    if (!route) throw new Error(`${routeKey} is not in the route table`);
-    const violation = contractViolation(route, res.status, res.headers.get('content-type'), text ? parsed : undefined);
-    if (violation) throw new Error(`${routeKey} ${violation}\n${text.slice(0, 2000)}`);
+    assertAnswerInContract(route, {
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      body: text ? parsed : undefined,
+      text,
+    });
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 
